@@ -1,0 +1,119 @@
+//! Finding AWS credentials: the standard chain, run once, with its sources named.
+//!
+//! The order is the SDK's (environment, profile, web identity, container, instance metadata),
+//! but we run it ourselves for three reasons: to know which source answered (`doctor`, logs),
+//! to give the metadata service a single short try, and to tell "there are no credentials"
+//! (ECR Public then falls back to anonymous) from "credentials exist but failed" (an expired
+//! SSO session must be reported, not hidden).
+
+use std::time::Duration;
+
+use aws_config::ecs::EcsCredentialsProvider;
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
+use aws_config::imds::credentials::ImdsCredentialsProvider;
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
+use aws_config::web_identity_token::WebIdentityTokenCredentialsProvider;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::ProvideCredentials;
+use aws_credential_types::provider::error::CredentialsError;
+
+use super::error_chain;
+use crate::error::Error;
+
+/// On EC2 the metadata service answers in milliseconds; elsewhere its defaults (4 attempts of
+/// 1 s) are what make other helpers hang before saying "no credentials".
+const IMDS_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Credentials and the name of the source that gave them.
+#[derive(Debug)]
+pub struct Resolved {
+    pub credentials: Credentials,
+    pub source: &'static str,
+}
+
+/// Runs the chain until a source answers.
+pub async fn resolve(conf: &ProviderConfig, profile: Option<&str>) -> Result<Resolved, Error> {
+    let mut profile_source = ProfileFileCredentialsProvider::builder().configure(conf);
+    if let Some(profile) = profile {
+        profile_source = profile_source.profile_name(profile);
+    }
+    let imds_client = aws_config::imds::Client::builder()
+        .configure(conf)
+        .max_attempts(1)
+        .connect_timeout(IMDS_TIMEOUT)
+        .read_timeout(IMDS_TIMEOUT)
+        .build();
+    let sources: [(&'static str, Box<dyn ProvideCredentials>); 5] = [
+        (
+            "environment",
+            Box::new(EnvironmentVariableCredentialsProvider::new()),
+        ),
+        ("profile", Box::new(profile_source.build())),
+        (
+            "web identity token",
+            Box::new(
+                WebIdentityTokenCredentialsProvider::builder()
+                    .configure(conf)
+                    .build(),
+            ),
+        ),
+        (
+            "container credentials",
+            Box::new(EcsCredentialsProvider::builder().configure(conf).build()),
+        ),
+        (
+            "instance metadata",
+            Box::new(
+                ImdsCredentialsProvider::builder()
+                    .configure(conf)
+                    .imds_client(imds_client)
+                    .build(),
+            ),
+        ),
+    ];
+    let mut metadata_cause = None;
+    for (source, provider) in sources {
+        match provider.provide_credentials().await {
+            Ok(credentials) => {
+                return Ok(Resolved {
+                    credentials,
+                    source,
+                });
+            }
+            Err(CredentialsError::CredentialsNotLoaded(_)) => {}
+            // Off EC2 the metadata service is absent, refused or filtered; that is "no
+            // credentials", with the detail kept for the curious.
+            Err(e) if source == "instance metadata" => metadata_cause = Some(error_chain(&e)),
+            Err(e) => return Err(failed(profile, source, &e)),
+        }
+    }
+    let mut hint = match profile {
+        Some(p) => format!(
+            "profile {p:?} has none; check ~/.aws/config, or run 'aws sso login --profile {p}'"
+        ),
+        None => "set AWS_PROFILE or AWS_ACCESS_KEY_ID, or run 'aws configure' or 'aws sso login'"
+            .to_owned(),
+    };
+    if let Some(cause) = metadata_cause {
+        hint.push_str(&format!(" (instance metadata: {cause})"));
+    }
+    Err(Error::NoCredentials {
+        profile: profile.map(str::to_owned),
+        hint,
+    })
+}
+
+fn failed(profile: Option<&str>, source: &str, err: &CredentialsError) -> Error {
+    let cause = format!("{source}: {}", error_chain(err));
+    let lower = cause.to_ascii_lowercase();
+    let hint = (lower.contains("sso") || lower.contains("expired")).then(|| match profile {
+        Some(p) => format!("run 'aws sso login --profile {p}'"),
+        None => "run 'aws sso login'".to_owned(),
+    });
+    Error::CredentialsFailed {
+        profile: profile.map(str::to_owned),
+        cause,
+        hint,
+    }
+}

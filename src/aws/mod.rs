@@ -1,0 +1,368 @@
+//! Talking to AWS: credentials, the ECR and ECR Public token APIs, and what their errors mean.
+//!
+//! This is the slow path. It only runs on a cache miss, so it may build an async runtime, load
+//! the AWS config files and resolve credentials. Three things matter here beyond "get a token":
+//! the region always comes from the registry host (the SDK's own region lookup can cost seconds
+//! off EC2), the metadata service gets one short attempt so a laptop without credentials fails
+//! in about a second, and every SDK error becomes an [`Error`] that names its cause.
+
+pub mod credentials;
+pub mod http;
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::provider_config::ProviderConfig;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_credential_types::Credentials;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_types::SdkConfig;
+use aws_types::region::Region;
+use aws_types::service_config::ServiceConfigKey;
+
+use crate::env::Env;
+use crate::error::{Error, one_line};
+use crate::registry::{Registry, Service};
+use crate::token::Token;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// What selects the credentials and bounds the fetch.
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// The profile to use; `None` lets the SDK follow `AWS_PROFILE`.
+    pub profile: Option<String>,
+    /// Overall bound (`AWS_ECR_TIMEOUT`).
+    pub timeout: Duration,
+}
+
+impl FetchOptions {
+    pub fn from_env(env: &Env, profile: Option<String>) -> Result<Self, Error> {
+        Ok(FetchOptions {
+            profile: profile.or_else(|| env.profile().map(str::to_owned)),
+            timeout: env.timeout()?,
+        })
+    }
+}
+
+/// Fetches a fresh token, blocking the calling thread for at most `options.timeout`.
+pub fn fetch_token(registry: &Registry, env: &Env, options: &FetchOptions) -> Result<Token, Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start the I/O runtime: {e}")))?;
+    let result = runtime.block_on(async {
+        tokio::time::timeout(options.timeout, fetch(registry, env, options))
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::TimedOut {
+                    registry: registry.host.clone(),
+                    after: options.timeout,
+                })
+            })
+    });
+    // A timed-out DNS lookup or credential_process may still hold a blocking thread; the
+    // answer is ready, so do not wait for them.
+    runtime.shutdown_background();
+    result
+}
+
+async fn fetch(registry: &Registry, env: &Env, options: &FetchOptions) -> Result<Token, Error> {
+    let http = http::client(env)?;
+    let region = Region::new(registry.region.clone());
+    let conf = provider_config(&region, &http);
+    let resolved = credentials::resolve(&conf, options.profile.as_deref()).await?;
+    let sdk = sdk_config(region, http, resolved.credentials, options).await;
+    match registry.service {
+        Service::Private { .. } => private_token(&sdk, registry).await,
+        Service::Public => public_token(&sdk, registry).await,
+    }
+}
+
+fn provider_config(region: &Region, http: &SharedHttpClient) -> ProviderConfig {
+    ProviderConfig::default()
+        .with_http_client(http.clone())
+        .with_region(Some(region.clone()))
+}
+
+async fn sdk_config(
+    region: Region,
+    http: SharedHttpClient,
+    credentials: Credentials,
+    options: &FetchOptions,
+) -> SdkConfig {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT.min(options.timeout))
+        .operation_timeout(options.timeout)
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(region)
+        .http_client(http)
+        .credentials_provider(credentials)
+        .timeout_config(timeouts)
+        .retry_config(RetryConfig::standard().with_max_attempts(3));
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    loader.load().await
+}
+
+/// The endpoint URL the user configured for a service (`AWS_ENDPOINT_URL_<SERVICE>`, profile
+/// `endpoint_url` or `services` section, `AWS_ENDPOINT_URL`), resolved the way the SDK does.
+pub fn endpoint_override(sdk: &SdkConfig, service_id: &str) -> Option<String> {
+    let key = ServiceConfigKey::builder()
+        .service_id(service_id)
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build()
+        .ok()?;
+    sdk.service_config()
+        .and_then(|conf| conf.load_config(key))
+        .or_else(|| sdk.endpoint_url().map(str::to_owned))
+}
+
+/// FIPS and dual-stack come from the host; an explicit endpoint wins over both, because the
+/// SDK's endpoint rules reject either flag together with a custom endpoint.
+fn endpoint_flags(registry: &Registry, endpoint: &Option<String>) -> (bool, bool) {
+    if endpoint.is_some() {
+        (false, false)
+    } else {
+        (registry.fips, registry.dual_stack)
+    }
+}
+
+async fn private_token(sdk: &SdkConfig, registry: &Registry) -> Result<Token, Error> {
+    let endpoint = endpoint_override(sdk, "ECR");
+    let (fips, dual_stack) = endpoint_flags(registry, &endpoint);
+    let conf = aws_sdk_ecr::config::Builder::from(sdk)
+        .use_fips(fips)
+        .use_dual_stack(dual_stack)
+        .build();
+    let reply = aws_sdk_ecr::Client::from_conf(conf)
+        .get_authorization_token()
+        .send()
+        .await
+        .map_err(|e| {
+            api_error(
+                registry,
+                "ecr:GetAuthorizationToken",
+                operation_timeout(sdk),
+                e,
+            )
+        })?;
+    let data = reply
+        .authorization_data()
+        .first()
+        .ok_or_else(|| Error::BadToken {
+            registry: registry.host.clone(),
+            reason: "the reply has no authorizationData".into(),
+        })?;
+    decode(registry, data.authorization_token(), data.expires_at())
+}
+
+async fn public_token(sdk: &SdkConfig, registry: &Registry) -> Result<Token, Error> {
+    let endpoint = endpoint_override(sdk, "ECR PUBLIC");
+    let (fips, dual_stack) = endpoint_flags(registry, &endpoint);
+    let conf = aws_sdk_ecrpublic::config::Builder::from(sdk)
+        .use_fips(fips)
+        .use_dual_stack(dual_stack)
+        .build();
+    let reply = aws_sdk_ecrpublic::Client::from_conf(conf)
+        .get_authorization_token()
+        .send()
+        .await
+        .map_err(|e| {
+            api_error(
+                registry,
+                "ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken",
+                operation_timeout(sdk),
+                e,
+            )
+        })?;
+    let data = reply.authorization_data().ok_or_else(|| Error::BadToken {
+        registry: registry.host.clone(),
+        reason: "the reply has no authorizationData".into(),
+    })?;
+    decode(registry, data.authorization_token(), data.expires_at())
+}
+
+/// An error and its sources on one line, each cause once.
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = one_line(&e.to_string());
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
+fn operation_timeout(sdk: &SdkConfig) -> Duration {
+    sdk.timeout_config()
+        .and_then(|t| t.operation_timeout())
+        .unwrap_or_default()
+}
+
+fn decode(
+    registry: &Registry,
+    token: Option<&str>,
+    expires_at: Option<&aws_smithy_types::DateTime>,
+) -> Result<Token, Error> {
+    Token::decode(token, expires_at.map(|t| (t.secs(), t.subsec_nanos()))).map_err(|reason| {
+        Error::BadToken {
+            registry: registry.host.clone(),
+            reason,
+        }
+    })
+}
+
+/// Service error codes that mean "these credentials may not do this".
+const DENIED_CODES: &[&str] = &[
+    "AccessDeniedException",
+    "AccessDenied",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+];
+
+/// Service error codes that mean "slow down".
+const THROTTLING_CODES: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "LimitExceededException",
+];
+
+fn api_error<E>(
+    registry: &Registry,
+    action: &'static str,
+    timeout: Duration,
+    err: SdkError<E, HttpResponse>,
+) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let host = registry.host.clone();
+    match &err {
+        SdkError::ServiceError(service) => {
+            let status = service.raw().status().as_u16();
+            let code = service.err().code().unwrap_or_default().to_owned();
+            let message = one_line(service.err().message().unwrap_or("no message"));
+            if DENIED_CODES.contains(&code.as_str()) {
+                Error::AccessDenied {
+                    registry: host,
+                    code,
+                    message,
+                    action,
+                }
+            } else if THROTTLING_CODES.contains(&code.as_str()) || status == 429 {
+                Error::Throttled {
+                    registry: host,
+                    code: if code.is_empty() {
+                        format!("HTTP {status}")
+                    } else {
+                        code
+                    },
+                    message,
+                }
+            } else {
+                let code = if code.is_empty() {
+                    "no error code".to_owned()
+                } else {
+                    code
+                };
+                Error::Service {
+                    registry: host,
+                    detail: format!("HTTP {status} ({code}): {message}"),
+                }
+            }
+        }
+        SdkError::TimeoutError(_) => Error::TimedOut {
+            registry: host,
+            after: timeout,
+        },
+        SdkError::DispatchFailure(_) => Error::Network {
+            registry: host,
+            cause: error_chain(&err),
+        },
+        SdkError::ResponseError(_) => Error::Service {
+            registry: host,
+            detail: format!("unreadable reply: {}", error_chain(&err)),
+        },
+        _ => Error::Service {
+            registry: host,
+            detail: error_chain(&err),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ecr::config::endpoint::{Params, ResolveEndpoint};
+
+    /// The SDK's own endpoint rules, fed the flags we derive from each host form.
+    fn ecr_endpoint(host: &str) -> String {
+        let registry = Registry::parse(host).expect("ECR host");
+        let (fips, dual_stack) = endpoint_flags(&registry, &None);
+        let params = Params::builder()
+            .region(registry.region.clone())
+            .use_fips(fips)
+            .use_dual_stack(dual_stack)
+            .build()
+            .expect("params");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let endpoint = rt
+            .block_on(
+                aws_sdk_ecr::config::endpoint::DefaultResolver::new().resolve_endpoint(&params),
+            )
+            .expect("resolves");
+        endpoint.url().to_owned()
+    }
+
+    #[test]
+    fn host_forms_select_the_right_api_endpoint() {
+        let table = [
+            (
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+                "https://api.ecr.us-east-1.amazonaws.com",
+            ),
+            (
+                "123456789012.dkr.ecr-fips.us-east-1.amazonaws.com",
+                "https://api.ecr-fips.us-east-1.amazonaws.com",
+            ),
+            (
+                "123456789012.dkr-ecr.us-east-1.on.aws",
+                "https://ecr.us-east-1.api.aws",
+            ),
+            (
+                "123456789012.dkr-ecr-fips.us-east-1.on.aws",
+                "https://ecr-fips.us-east-1.api.aws",
+            ),
+        ];
+        for (host, url) in table {
+            assert_eq!(ecr_endpoint(host), url, "{host}");
+        }
+    }
+
+    #[test]
+    fn an_override_wins_over_fips_and_dual_stack() {
+        let registry = Registry::parse("123456789012.dkr-ecr-fips.us-east-1.on.aws").unwrap();
+        assert_eq!(
+            endpoint_flags(&registry, &Some("http://127.0.0.1:1".into())),
+            (false, false)
+        );
+    }
+}

@@ -1,0 +1,101 @@
+//! The process environment, read in one place.
+//!
+//! Every variable of ours is looked up here, so unit tests can hand in a made-up environment
+//! instead of mutating the real one, and so the list of what we read stays in one file.
+//! (The AWS SDK reads its own variables, `AWS_PROFILE`, `AWS_ENDPOINT_URL_*` and the like, from
+//! the process itself.)
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::error::Error;
+
+/// Overall bound on one token fetch (`AWS_ECR_TIMEOUT`).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    vars: HashMap<String, String>,
+}
+
+impl Env {
+    /// A snapshot of the real environment. Variables that are not valid UTF-8 are skipped:
+    /// none of ours can be, and the SDK reads its own.
+    pub fn from_process() -> Self {
+        Env {
+            vars: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
+        }
+    }
+
+    /// A made-up environment, for tests.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Env {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        }
+    }
+
+    /// A variable's value; unset and empty are the same thing, as for most AWS variables.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.vars
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The AWS profile the SDK will use when nothing else picks one.
+    pub fn profile(&self) -> Option<&str> {
+        self.get("AWS_PROFILE")
+            .or_else(|| self.get("AWS_DEFAULT_PROFILE"))
+    }
+
+    /// `AWS_ECR_TIMEOUT`: a duration such as `15s`, `500ms`, `2m`, or plain seconds.
+    pub fn timeout(&self) -> Result<Duration, Error> {
+        match self.get("AWS_ECR_TIMEOUT") {
+            None => Ok(DEFAULT_TIMEOUT),
+            Some(v) => parse_duration(v).filter(|d| !d.is_zero()).ok_or_else(|| {
+                Error::Config(format!("AWS_ECR_TIMEOUT={v:?} is not a duration (try 15s)"))
+            }),
+        }
+    }
+}
+
+/// Parses `90`, `90s`, `1m30s`, `500ms`, `1h`. Bare numbers are seconds.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    humantime::parse_duration(text).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_is_unset() {
+        let env = Env::from_pairs([("AWS_PROFILE", ""), ("AWS_DEFAULT_PROFILE", "dflt")]);
+        assert_eq!(env.profile(), Some("dflt"));
+        let env = Env::from_pairs([("AWS_PROFILE", "p"), ("AWS_DEFAULT_PROFILE", "dflt")]);
+        assert_eq!(env.profile(), Some("p"));
+    }
+
+    #[test]
+    fn timeouts() {
+        let t = |v| Env::from_pairs([("AWS_ECR_TIMEOUT", v)]).timeout();
+        assert_eq!(Env::default().timeout().unwrap(), DEFAULT_TIMEOUT);
+        assert_eq!(t("3").unwrap(), Duration::from_secs(3));
+        assert_eq!(t("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(t("1m30s").unwrap(), Duration::from_secs(90));
+        assert_eq!(
+            t("soon").unwrap_err().to_string(),
+            r#"ecr-login: AWS_ECR_TIMEOUT="soon" is not a duration (try 15s)"#
+        );
+        assert!(t("0").is_err());
+    }
+}

@@ -1,0 +1,149 @@
+//! Everything that can go wrong, phrased for the person who has to act on it.
+//!
+//! Each variant's message is the single line the credential-helper protocol prints on stdout,
+//! and each variant says what happens next: [`Error::NotFound`] makes docker and
+//! containers/image carry on anonymously, the `ecr-login:` ones stop the pull with a cause the
+//! user can fix. Messages never contain a token or a password.
+
+use std::time::Duration;
+
+/// The exact line clients compare to decide "no credentials here, go on without".
+pub const NOT_FOUND: &str = "credentials not found in native keychain";
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Not an ECR registry, or ECR Public without AWS credentials: the client pulls anonymously.
+    #[error("credentials not found in native keychain")]
+    NotFound,
+
+    /// `get`/`erase`/`store` got no server URL.
+    #[error("no credentials server URL")]
+    MissingServerUrl,
+
+    /// `store` got no user name.
+    #[error("no credentials username")]
+    MissingUsername,
+
+    /// The client sent something we cannot read.
+    #[error("{0}")]
+    BadInput(String),
+
+    /// No credential source had anything: the user must log in or pick a profile.
+    #[error("ecr-login: no AWS credentials{}: {hint}", for_profile(.profile))]
+    NoCredentials {
+        profile: Option<String>,
+        hint: String,
+    },
+
+    /// A credential source exists but failed (expired SSO session, broken profile, failing
+    /// `credential_process`, unreachable STS).
+    #[error("ecr-login: cannot load AWS credentials{}: {cause}{}", for_profile(.profile), hint_suffix(.hint))]
+    CredentialsFailed {
+        profile: Option<String>,
+        cause: String,
+        hint: Option<String>,
+    },
+
+    /// AWS refused the credentials or the permission; fix IAM or log in again.
+    #[error(
+        "ecr-login: AWS denied the token request for {registry}: {message} ({code}); check that the credentials in use allow {action}"
+    )]
+    AccessDenied {
+        registry: String,
+        code: String,
+        message: String,
+        action: &'static str,
+    },
+
+    /// Too many requests, even after retries; try again later.
+    #[error(
+        "ecr-login: ECR throttled the token request for {registry} ({code}): {message}; retry later"
+    )]
+    Throttled {
+        registry: String,
+        code: String,
+        message: String,
+    },
+
+    /// The whole fetch took longer than `AWS_ECR_TIMEOUT`.
+    #[error("ecr-login: timed out after {} getting a token for {registry}; check the network or raise AWS_ECR_TIMEOUT", humantime::format_duration(*.after))]
+    TimedOut { registry: String, after: Duration },
+
+    /// The API answered with an error we do not classify (server errors included).
+    #[error("ecr-login: ECR returned an error for {registry}: {detail}")]
+    Service { registry: String, detail: String },
+
+    /// The API could not be reached (DNS, TLS, connection refused, proxy).
+    #[error("ecr-login: cannot reach the ECR API for {registry}: {cause}")]
+    Network { registry: String, cause: String },
+
+    /// The API answered, but the token in it is unusable.
+    #[error("ecr-login: unusable token from ECR for {registry}: {reason}")]
+    BadToken { registry: String, reason: String },
+
+    /// Our own configuration (variables, config file) is wrong.
+    #[error("ecr-login: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// True when the failure is "no AWS credentials at all", as opposed to credentials that
+    /// exist but do not work.
+    pub fn is_no_credentials(&self) -> bool {
+        matches!(self, Error::NoCredentials { .. })
+    }
+}
+
+fn for_profile(profile: &Option<String>) -> String {
+    profile
+        .as_deref()
+        .map(|p| format!(" for profile {p:?}"))
+        .unwrap_or_default()
+}
+
+fn hint_suffix(hint: &Option<String>) -> String {
+    hint.as_deref()
+        .map(|h| format!("; {h}"))
+        .unwrap_or_default()
+}
+
+/// Folds a multi-line cause (SDK error chains can span lines) into the one line the protocol
+/// allows.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protocol_lines_are_exact() {
+        assert_eq!(Error::NotFound.to_string(), NOT_FOUND);
+        assert_eq!(
+            Error::MissingServerUrl.to_string(),
+            "no credentials server URL"
+        );
+        assert_eq!(
+            Error::MissingUsername.to_string(),
+            "no credentials username"
+        );
+    }
+
+    #[test]
+    fn no_credentials_names_the_profile_and_the_fix() {
+        let e = Error::NoCredentials {
+            profile: Some("prod".into()),
+            hint: "run 'aws sso login --profile prod'".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            r#"ecr-login: no AWS credentials for profile "prod": run 'aws sso login --profile prod'"#
+        );
+    }
+
+    #[test]
+    fn one_line_folds_whitespace() {
+        assert_eq!(one_line("a\n  b\r\nc\t"), "a b c");
+    }
+}

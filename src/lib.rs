@@ -1,0 +1,14 @@
+//! `docker-credential-ecr-login`: a cache-first credential helper for Amazon ECR.
+//!
+//! `main.rs` only calls [`cli::main`]; everything else lives in modules named after what they
+//! are, so each can be read and tested on its own.
+
+pub mod aws;
+pub mod cli;
+pub mod credentials;
+pub mod env;
+pub mod error;
+pub mod protocol;
+pub mod registry;
+pub mod secret;
+pub mod token;

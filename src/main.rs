@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    docker_credential_ecr_login::cli::main()
+}
