@@ -1,0 +1,277 @@
+//! Test helpers: a sandboxed run of the binary and a mock ECR API.
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use wiremock::matchers::{header, method};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+pub const ECR_TARGET: &str = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken";
+pub const PUBLIC_TARGET: &str = "SpencerFrontendService.GetAuthorizationToken";
+pub const HOST: &str = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+pub const ACCESS_KEY: &str = "AKIDEXAMPLEEXAMPLE01";
+
+/// The result of one run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+/// A throwaway HOME and a clean environment: nothing of the machine's AWS set-up leaks in.
+#[derive(Debug)]
+pub struct Sandbox {
+    pub home: TempDir,
+    vars: Vec<(String, String)>,
+}
+
+impl Sandbox {
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the test process passes its own PATH on; the binary under test reads Env"
+    )]
+    pub fn new() -> Self {
+        let home = tempfile::tempdir().expect("temp HOME");
+        let aws = home.path().join(".aws");
+        let vars = vec![
+            ("HOME".to_owned(), home.path().display().to_string()),
+            ("PATH".to_owned(), std::env::var("PATH").unwrap_or_default()),
+            (
+                "AWS_CONFIG_FILE".to_owned(),
+                aws.join("config").display().to_string(),
+            ),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE".to_owned(),
+                aws.join("credentials").display().to_string(),
+            ),
+            ("AWS_EC2_METADATA_DISABLED".to_owned(), "true".to_owned()),
+        ];
+        Sandbox { home, vars }
+    }
+
+    /// Sets (or replaces) a variable.
+    pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.vars.retain(|(k, _)| k != key);
+        self.vars.push((key.to_owned(), value.into()));
+        self
+    }
+
+    pub fn without(mut self, key: &str) -> Self {
+        self.vars.retain(|(k, _)| k != key);
+        self
+    }
+
+    /// Static keys in the environment, the simplest credential source.
+    pub fn static_keys(self) -> Self {
+        self.env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", "secretsecretsecretsecretsecret")
+    }
+
+    /// Both ECR APIs point at the mock.
+    pub fn endpoints(self, mock: &EcrMock) -> Self {
+        self.env("AWS_ENDPOINT_URL_ECR", mock.url())
+            .env("AWS_ENDPOINT_URL_ECR_PUBLIC", mock.url())
+    }
+
+    /// Writes `~/.aws/<name>`.
+    pub fn aws_file(&self, name: &str, text: &str) -> PathBuf {
+        let dir = self.home.path().join(".aws");
+        std::fs::create_dir_all(&dir).expect("mkdir .aws");
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write aws file");
+        path
+    }
+
+    /// Runs the binary with `args` and `stdin`.
+    pub fn run(&self, args: &[&str], stdin: impl Into<Vec<u8>>) -> Run {
+        let mut cmd =
+            assert_cmd::Command::cargo_bin("docker-credential-ecr-login").expect("binary built");
+        cmd.env_clear()
+            .envs(self.vars.iter().map(|(k, v)| (k, v)))
+            .args(args)
+            .write_stdin(stdin)
+            .timeout(Duration::from_secs(60));
+        let start = std::time::Instant::now();
+        let out = cmd.output().expect("runs");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            elapsed: start.elapsed(),
+        }
+    }
+
+    /// `get` for `server`.
+    pub fn get(&self, server: &str) -> Run {
+        self.run(&["get"], server)
+    }
+}
+
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64
+}
+
+pub fn b64(text: &str) -> String {
+    STANDARD.encode(text)
+}
+
+/// A private ECR reply: `AWS:<password>`, expiring `expires_in` seconds from now.
+pub fn ecr_reply(password: &str, expires_in: i64) -> Value {
+    json!({"authorizationData": [{
+        "authorizationToken": b64(&format!("AWS:{password}")),
+        "expiresAt": unix_now() + expires_in,
+        "proxyEndpoint": format!("https://{HOST}"),
+    }]})
+}
+
+/// An ECR Public reply.
+pub fn public_reply(password: &str, expires_in: i64) -> Value {
+    json!({"authorizationData": {
+        "authorizationToken": b64(&format!("AWS:{password}")),
+        "expiresAt": unix_now() + expires_in,
+    }})
+}
+
+/// The expected `get` answer.
+pub fn get_line(server: &str, password: &str) -> String {
+    format!("{{\"ServerURL\":\"{server}\",\"Username\":\"AWS\",\"Secret\":\"{password}\"}}\n")
+}
+
+/// An AWS JSON-protocol error reply.
+pub fn aws_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .insert_header("content-type", "application/x-amz-json-1.1")
+        .set_body_json(json!({"__type": code, "message": message}))
+}
+
+pub fn json_reply(body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("content-type", "application/x-amz-json-1.1")
+        .set_body_json(body)
+}
+
+/// An in-process mock of both token APIs. Its server runs on its own thread, so tests can
+/// block on the binary while it answers.
+pub struct EcrMock {
+    runtime: tokio::runtime::Runtime,
+    server: MockServer,
+}
+
+impl EcrMock {
+    pub fn start() -> Self {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let server = runtime.block_on(MockServer::start());
+        EcrMock { runtime, server }
+    }
+
+    pub fn url(&self) -> String {
+        self.server.uri()
+    }
+
+    /// Answers the private API (by `X-Amz-Target`) with `response`.
+    pub fn ecr(&self, response: ResponseTemplate) -> &Self {
+        self.mount(ECR_TARGET, response)
+    }
+
+    /// Answers ECR Public's API with `response`.
+    pub fn public(&self, response: ResponseTemplate) -> &Self {
+        self.mount(PUBLIC_TARGET, response)
+    }
+
+    fn mount(&self, target: &str, response: ResponseTemplate) -> &Self {
+        self.runtime.block_on(
+            Mock::given(method("POST"))
+                .and(header("x-amz-target", target))
+                .respond_with(response)
+                .mount(&self.server),
+        );
+        self
+    }
+
+    pub fn requests(&self) -> Vec<Request> {
+        self.runtime
+            .block_on(self.server.received_requests())
+            .unwrap_or_default()
+    }
+}
+
+/// A request's header as text.
+pub fn header_of(request: &Request, name: &str) -> String {
+    request
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A loopback listener that accepts connections and answers nothing: a metadata service or
+/// API that hangs. It holds what it accepted for `hold`, then stops.
+pub fn silent_listener(hold: Duration) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    listener.set_nonblocking(true).expect("nonblocking");
+    std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + hold;
+        let mut held = Vec::new();
+        while std::time::Instant::now() < deadline {
+            match listener.accept() {
+                Ok((stream, _)) => held.push(stream),
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// A proxy that records the first request line of each connection (`CONNECT host:443 ...`)
+/// and refuses it: proof of which API host the binary chose, with no DNS or network.
+pub struct RecordingProxy {
+    pub url: String,
+    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl RecordingProxy {
+    pub fn start() -> Self {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        listener.set_nonblocking(true).expect("nonblocking");
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = lines.clone();
+        std::thread::spawn(move || {
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            while std::time::Instant::now() < deadline {
+                let Ok((stream, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                };
+                let _ = stream.set_nonblocking(false);
+                let mut reader = BufReader::new(stream);
+                let mut line = String::new();
+                let _ = reader.read_line(&mut line);
+                seen.lock().expect("lock").push(line.trim().to_owned());
+                let _ = reader
+                    .get_mut()
+                    .write_all(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n");
+            }
+        });
+        RecordingProxy { url, lines }
+    }
+
+    pub fn lines(&self) -> Vec<String> {
+        self.lines.lock().expect("lock").clone()
+    }
+}
