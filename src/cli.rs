@@ -77,14 +77,15 @@ pub fn main() -> ExitCode {
         Err(e) => return usage_error(&e, &args),
     };
     let env = Env::from_process();
+    crate::log::init(&env);
     let stdin = io::stdin().lock();
     let result = match cli.command {
         Command::Get => get(stdin, &env),
         Command::Store => protocol::read_input(stdin)
             .and_then(|i| protocol::check_store(&i))
             .map(|()| String::new()),
-        Command::Erase => erase(stdin),
-        Command::List => Ok("{}\n".to_owned()),
+        Command::Erase => erase(stdin, &env),
+        Command::List => Ok(list(&env)),
         Command::Version => Ok(format!("{NAME} {}\n", env!("CARGO_PKG_VERSION"))),
     };
     match result {
@@ -111,11 +112,19 @@ fn get(stdin: impl io::Read, env: &Env) -> Result<String, Error> {
     .to_line())
 }
 
-fn erase(stdin: impl io::Read) -> Result<String, Error> {
+fn erase(stdin: impl io::Read, env: &Env) -> Result<String, Error> {
     let input = protocol::read_input(stdin)?;
     let server = protocol::server_url(&input)?;
-    Registry::parse(server).ok_or(Error::NotFound)?;
+    let registry = Registry::parse(server).ok_or(Error::NotFound)?;
+    credentials::erase(&registry, env);
     Ok(String::new())
+}
+
+/// `list` never fails and never touches the network: containers/image aborts on a failure.
+fn list(env: &Env) -> String {
+    let mut json = serde_json::to_string(&credentials::list(env)).unwrap_or_else(|_| "{}".into());
+    json.push('\n');
+    json
 }
 
 /// clap's errors, except that an unknown single verb gets the protocol's answer, which

@@ -1,11 +1,25 @@
 //! The `get` path shared by every command that hands out a password.
 //!
-//! Host → registry → token. The cache sits in front of the AWS call here, so `get`, `password`,
-//! `dockerconfig` and the kubelet plugin all share one source of truth.
+//! Host → registry → identity → cache → (on a miss, under the entry's lock) AWS. `get`,
+//! `password`, `dockerconfig` and the kubelet plugin all come through here, so they share one
+//! cache and one set of rules:
+//! - a fresh entry is served without touching AWS at all;
+//! - concurrent misses for one entry wait for one fetch (the lock, then a second look);
+//! - a token that was already expired when fetched is used once and not cached;
+//! - an expired token is never served, but an unexpired one is, with a warning, when its
+//!   refresh fails (stale-while-error).
+
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::aws::{self, FetchOptions};
+use crate::cache::{Cache, Entry};
 use crate::env::Env;
 use crate::error::Error;
+use crate::identity::{Identity, cache_key};
+use crate::log;
 use crate::registry::Registry;
 use crate::token::Token;
 
@@ -21,9 +35,253 @@ pub fn for_server(server: &str, env: &Env) -> Result<(Registry, Token), Error> {
 
 /// Credentials for a parsed registry.
 pub fn for_registry(registry: &Registry, env: &Env) -> Result<Token, Error> {
-    let options = FetchOptions::from_env(env, None)?;
-    match aws::fetch_token(registry, env, &options) {
+    let profile: Option<String> = None;
+    let identity = Identity::current(env, profile.as_deref());
+    let policy = Policy {
+        refresh_window: env.refresh_window(None)?,
+        lock_wait: env.timeout()? + Duration::from_secs(1),
+    };
+    let cache = Cache::open(env);
+    let result = cached(cache.as_ref(), registry, &identity, &policy, now, || {
+        let options = FetchOptions::from_env(env, profile.clone())?;
+        aws::fetch_token(registry, env, &options)
+    });
+    match result {
         Err(e) if registry.is_public() && e.is_no_credentials() => Err(Error::NotFound),
         other => other,
+    }
+}
+
+/// Forgets the cached token of `registry` for the current identity.
+pub fn erase(registry: &Registry, env: &Env) {
+    if let Some(cache) = Cache::open(env) {
+        let key = cache_key(registry, &Identity::current(env, None));
+        if let Err(e) = cache.remove(&key) {
+            log::warn(format_args!(
+                "cannot delete the cached token of {registry}: {e}"
+            ));
+        }
+    }
+}
+
+/// The registries with a valid cached token for the current identity, host → user name.
+pub fn list(env: &Env) -> std::collections::BTreeMap<String, String> {
+    match Cache::open(env) {
+        Some(cache) => cache.list(now(), |_| Identity::current(env, None)),
+        None => Default::default(),
+    }
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+/// The cache rules that come from settings.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub refresh_window: Duration,
+    /// How long to wait for another process that is fetching the same entry.
+    pub lock_wait: Duration,
+}
+
+/// The cache rules, with the clock and the fetch injected.
+pub fn cached(
+    cache: Option<&Cache>,
+    registry: &Registry,
+    identity: &Identity,
+    policy: &Policy,
+    clock: impl Fn() -> OffsetDateTime,
+    fetch: impl FnOnce() -> Result<Token, Error>,
+) -> Result<Token, Error> {
+    let Some(cache) = cache else {
+        return fetch().inspect(|token| {
+            warn_if_expired(registry, token, clock());
+        });
+    };
+    let key = cache_key(registry, identity);
+    if let Some(entry) = cache
+        .read(&key)
+        .filter(|e| e.is_fresh(clock(), policy.refresh_window))
+    {
+        log::debug(format_args!("cache hit for {registry}"));
+        return Ok(entry.token());
+    }
+    // A miss: wait for whoever is fetching this entry, then look again before calling AWS.
+    let _lock = cache.lock(&key, policy.lock_wait);
+    let current = cache.read(&key);
+    if let Some(entry) = current
+        .as_ref()
+        .filter(|e| e.is_fresh(clock(), policy.refresh_window))
+    {
+        log::debug(format_args!(
+            "cache hit for {registry} after waiting for another fetch"
+        ));
+        return Ok(entry.token());
+    }
+    log::debug(format_args!("cache miss for {registry}; asking AWS"));
+    match fetch() {
+        Ok(token) => {
+            let now = clock();
+            if warn_if_expired(registry, &token, now) {
+                return Ok(token);
+            }
+            if let Err(e) = cache.write(&key, &Entry::new(registry, identity, &token, now)) {
+                log::warn(format_args!(
+                    "cannot write the token cache in {}: {e}",
+                    cache.dir().display()
+                ));
+            }
+            cache.prune(now);
+            Ok(token)
+        }
+        Err(error) => match current.filter(|e| !e.is_expired(clock())) {
+            Some(stale) => {
+                let token = stale.token();
+                log::warn(format_args!(
+                    "serving the cached token of {registry}, valid until {}, because the refresh failed: {error}",
+                    token.expires_at.format(&Rfc3339).unwrap_or_default()
+                ));
+                Ok(token)
+            }
+            None => Err(error),
+        },
+    }
+}
+
+/// Warns about a token that was dead on arrival (clock skew, a mock); true when it was.
+fn warn_if_expired(registry: &Registry, token: &Token, now: OffsetDateTime) -> bool {
+    let expired = token.expires_at <= now;
+    if expired {
+        log::warn(format_args!(
+            "ECR returned a token for {registry} that expired at {} (is the clock right?); using it once, not caching it",
+            token.expires_at.format(&Rfc3339).unwrap_or_default()
+        ));
+    }
+    expired
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+    use crate::secret::Secret;
+
+    const HOUR: i64 = 3600;
+
+    fn at(secs: i64) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(secs).unwrap()
+    }
+
+    fn token(password: &str, expires_at: i64) -> Token {
+        Token {
+            username: "AWS".into(),
+            password: Secret::new(password),
+            expires_at: at(expires_at),
+        }
+    }
+
+    struct World {
+        _tmp: tempfile::TempDir,
+        cache: Cache,
+        registry: Registry,
+        identity: Identity,
+        policy: Policy,
+        fetches: Cell<u32>,
+    }
+
+    impl World {
+        fn new() -> Self {
+            let tmp = tempfile::tempdir().unwrap();
+            World {
+                cache: Cache::at(tmp.path().join("c")).unwrap(),
+                _tmp: tmp,
+                registry: Registry::parse("123456789012.dkr.ecr.us-east-1.amazonaws.com").unwrap(),
+                identity: Identity::from_stored("me".into()),
+                policy: Policy {
+                    refresh_window: Duration::from_secs(3600),
+                    lock_wait: Duration::from_millis(100),
+                },
+                fetches: Cell::new(0),
+            }
+        }
+
+        /// One `get` at time `now`, with AWS answering `answer`.
+        fn get(&self, now: i64, answer: Result<Token, Error>) -> Result<String, Error> {
+            cached(
+                Some(&self.cache),
+                &self.registry,
+                &self.identity,
+                &self.policy,
+                || at(now),
+                || {
+                    self.fetches.set(self.fetches.get() + 1);
+                    answer
+                },
+            )
+            .map(|t| t.password.expose().to_owned())
+        }
+    }
+
+    fn denied() -> Error {
+        Error::Network {
+            registry: "r".into(),
+            cause: "down".into(),
+        }
+    }
+
+    #[test]
+    fn a_hit_does_not_fetch_until_the_refresh_point() {
+        let w = World::new();
+        assert_eq!(w.get(0, Ok(token("one", 12 * HOUR))).unwrap(), "one");
+        assert_eq!(
+            w.get(11 * HOUR - 1, Ok(token("two", 23 * HOUR))).unwrap(),
+            "one"
+        );
+        assert_eq!(w.fetches.get(), 1);
+        assert_eq!(
+            w.get(11 * HOUR, Ok(token("two", 23 * HOUR))).unwrap(),
+            "two"
+        );
+        assert_eq!(w.fetches.get(), 2);
+    }
+
+    #[test]
+    fn stale_while_error_but_never_expired() {
+        let w = World::new();
+        w.get(0, Ok(token("one", 12 * HOUR))).unwrap();
+        // Inside the refresh window, AWS fails: the unexpired token is still served.
+        assert_eq!(w.get(11 * HOUR + 30, Err(denied())).unwrap(), "one");
+        // Once expired it is never served, whatever AWS says.
+        let err = w.get(12 * HOUR, Err(denied())).unwrap_err();
+        assert!(matches!(err, Error::Network { .. }));
+        assert_eq!(w.fetches.get(), 3);
+    }
+
+    #[test]
+    fn a_token_expired_on_arrival_is_used_once_and_not_cached() {
+        let w = World::new();
+        assert_eq!(w.get(100, Ok(token("dead", 50))).unwrap(), "dead");
+        assert_eq!(
+            w.get(101, Ok(token("live", 101 + 12 * HOUR))).unwrap(),
+            "live"
+        );
+        assert_eq!(w.fetches.get(), 2);
+    }
+
+    #[test]
+    fn a_failed_first_fetch_caches_nothing() {
+        let w = World::new();
+        assert!(w.get(0, Err(denied())).is_err());
+        assert_eq!(w.get(1, Ok(token("one", 12 * HOUR))).unwrap(), "one");
+        assert_eq!(w.fetches.get(), 2);
+    }
+
+    #[test]
+    fn an_unwritable_cache_still_answers() {
+        let w = World::new();
+        std::fs::remove_dir_all(w.cache.dir()).unwrap();
+        assert_eq!(w.get(0, Ok(token("one", 12 * HOUR))).unwrap(), "one");
+        assert_eq!(w.get(1, Ok(token("two", 12 * HOUR))).unwrap(), "two");
     }
 }

@@ -10,6 +10,9 @@ use std::time::Duration;
 
 use crate::error::Error;
 
+/// How long before expiry a cached token is refreshed (`AWS_ECR_REFRESH_WINDOW`).
+pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::from_secs(3600);
+
 /// Overall bound on one token fetch (`AWS_ECR_TIMEOUT`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -59,6 +62,20 @@ impl Env {
             None => Ok(DEFAULT_TIMEOUT),
             Some(v) => parse_duration(v).filter(|d| !d.is_zero()).ok_or_else(|| {
                 Error::Config(format!("AWS_ECR_TIMEOUT={v:?} is not a duration (try 15s)"))
+            }),
+        }
+    }
+}
+
+impl Env {
+    /// `AWS_ECR_REFRESH_WINDOW`, or `configured` (the config file), or one hour.
+    pub fn refresh_window(&self, configured: Option<Duration>) -> Result<Duration, Error> {
+        match self.get("AWS_ECR_REFRESH_WINDOW") {
+            None => Ok(configured.unwrap_or(DEFAULT_REFRESH_WINDOW)),
+            Some(v) => parse_duration(v).ok_or_else(|| {
+                Error::Config(format!(
+                    "AWS_ECR_REFRESH_WINDOW={v:?} is not a duration (try 1h)"
+                ))
             }),
         }
     }

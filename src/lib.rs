@@ -4,10 +4,13 @@
 //! are, so each can be read and tested on its own.
 
 pub mod aws;
+pub mod cache;
 pub mod cli;
 pub mod credentials;
 pub mod env;
 pub mod error;
+pub mod identity;
+pub mod log;
 pub mod protocol;
 pub mod registry;
 pub mod secret;

@@ -1,6 +1,10 @@
 //! Integration tests: the built binary, run the way docker and people run it, against an
 //! in-process mock of the ECR and ECR Public APIs reached through the endpoint variables.
 
+// Helpers outside `#[test]` functions are test code too: a panic there is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod cache;
 mod get;
 mod protocol;
 mod support;

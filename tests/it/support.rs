@@ -88,6 +88,24 @@ impl Sandbox {
         path
     }
 
+    /// Another sandbox sharing this one's HOME, for a variation of the environment.
+    pub fn clone_env(&self) -> SandboxView<'_> {
+        SandboxView {
+            vars: self.vars.clone(),
+            _home: self,
+        }
+    }
+
+    /// The binary as a plain command, for running several at once.
+    pub fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd =
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("docker-credential-ecr-login"));
+        cmd.env_clear()
+            .envs(self.vars.iter().map(|(k, v)| (k, v)))
+            .args(args);
+        cmd
+    }
+
     /// Runs the binary with `args` and `stdin`.
     pub fn run(&self, args: &[&str], stdin: impl Into<Vec<u8>>) -> Run {
         let mut cmd =
@@ -110,6 +128,47 @@ impl Sandbox {
     /// `get` for `server`.
     pub fn get(&self, server: &str) -> Run {
         self.run(&["get"], server)
+    }
+}
+
+/// A variation of a sandbox's environment over the same HOME.
+#[derive(Debug)]
+pub struct SandboxView<'a> {
+    vars: Vec<(String, String)>,
+    _home: &'a Sandbox,
+}
+
+impl SandboxView<'_> {
+    pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.vars.retain(|(k, _)| k != key);
+        self.vars.push((key.to_owned(), value.into()));
+        self
+    }
+
+    pub fn get(&self, server: &str) -> Run {
+        run_with(&self.vars, &["get"], server.as_bytes().to_vec())
+    }
+
+    pub fn run(&self, args: &[&str], stdin: impl Into<Vec<u8>>) -> Run {
+        run_with(&self.vars, args, stdin.into())
+    }
+}
+
+fn run_with(vars: &[(String, String)], args: &[&str], stdin: Vec<u8>) -> Run {
+    let mut cmd =
+        assert_cmd::Command::cargo_bin("docker-credential-ecr-login").expect("binary built");
+    cmd.env_clear()
+        .envs(vars.iter().map(|(k, v)| (k, v)))
+        .args(args)
+        .write_stdin(stdin)
+        .timeout(Duration::from_secs(60));
+    let start = std::time::Instant::now();
+    let out = cmd.output().expect("runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: start.elapsed(),
     }
 }
 
@@ -198,6 +257,11 @@ impl EcrMock {
                 .mount(&self.server),
         );
         self
+    }
+
+    /// Forgets every mounted answer and recorded request.
+    pub fn reset(&self) {
+        self.runtime.block_on(self.server.reset());
     }
 
     pub fn requests(&self) -> Vec<Request> {

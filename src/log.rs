@@ -1,0 +1,67 @@
+//! Diagnostics on stderr, which docker, skopeo and oras show to the user.
+//!
+//! `AWS_ECR_LOG=debug|info|warn|error|off` picks the level (default `warn`). stdout belongs to
+//! the protocol, so nothing here ever writes there. Callers pass messages that hold no secret:
+//! tokens and passwords travel as [`crate::secret::Secret`], whose `Debug` is redacted.
+
+use std::fmt;
+use std::io::Write;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use crate::env::Env;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Level {
+    Off = 0,
+    Error = 1,
+    Warn = 2,
+    Info = 3,
+    Debug = 4,
+}
+
+static LEVEL: AtomicU8 = AtomicU8::new(Level::Warn as u8);
+
+/// Sets the level from `AWS_ECR_LOG`; an unknown value keeps the default and says so.
+pub fn init(env: &Env) {
+    let Some(value) = env.get("AWS_ECR_LOG") else {
+        return;
+    };
+    let level = match value.to_ascii_lowercase().as_str() {
+        "off" | "none" => Level::Off,
+        "error" => Level::Error,
+        "warn" | "warning" => Level::Warn,
+        "info" => Level::Info,
+        "debug" | "trace" => Level::Debug,
+        _ => {
+            warn(format_args!(
+                "AWS_ECR_LOG={value:?} is not one of debug, info, warn, error, off"
+            ));
+            return;
+        }
+    };
+    LEVEL.store(level as u8, Ordering::Relaxed);
+}
+
+pub fn enabled(level: Level) -> bool {
+    level as u8 <= LEVEL.load(Ordering::Relaxed)
+}
+
+fn emit(level: Level, label: &str, message: fmt::Arguments<'_>) {
+    if enabled(level) {
+        // A closed stderr is no reason to fail a credential request.
+        let _ = writeln!(std::io::stderr().lock(), "ecr-login: {label}{message}");
+    }
+}
+
+pub fn warn(message: fmt::Arguments<'_>) {
+    emit(Level::Warn, "warning: ", message);
+}
+
+pub fn info(message: fmt::Arguments<'_>) {
+    emit(Level::Info, "", message);
+}
+
+pub fn debug(message: fmt::Arguments<'_>) {
+    emit(Level::Debug, "debug: ", message);
+}
