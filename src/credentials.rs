@@ -9,6 +9,7 @@
 //! - an expired token is never served, but an unexpired one is, with a warning, when its
 //!   refresh fails (stale-while-error).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -16,6 +17,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::aws::{self, FetchOptions};
 use crate::cache::{Cache, Entry};
+use crate::config::{Config, Target};
 use crate::env::Env;
 use crate::error::Error;
 use crate::identity::{Identity, cache_key};
@@ -23,27 +25,24 @@ use crate::log;
 use crate::registry::Registry;
 use crate::token::Token;
 
-/// Credentials for what a client sent (`host`, `host:port`, a URL).
+/// Credentials for what a client sent (`host`, `host:port`, a URL, a configured alias).
 ///
-/// A host that is not ECR is [`Error::NotFound`], and so is ECR Public when there are no AWS
-/// credentials at all: anonymous pulls from public.ecr.aws must keep working.
-pub fn for_server(server: &str, env: &Env) -> Result<(Registry, Token), Error> {
-    let registry = Registry::parse(server).ok_or(Error::NotFound)?;
-    let token = for_registry(&registry, env)?;
-    Ok((registry, token))
+/// A host that is neither ECR nor an alias is [`Error::NotFound`], and so is ECR Public when
+/// there are no AWS credentials at all: anonymous pulls from public.ecr.aws must keep working.
+pub fn for_server(server: &str, env: &Env, config: &Config) -> Result<(Target, Token), Error> {
+    let target = config.target(server).ok_or(Error::NotFound)?;
+    let token = for_target(&target, env, config)?;
+    Ok((target, token))
 }
 
-/// Credentials for a parsed registry.
-pub fn for_registry(registry: &Registry, env: &Env) -> Result<Token, Error> {
-    let profile: Option<String> = None;
-    let identity = Identity::current(env, profile.as_deref());
-    let policy = Policy {
-        refresh_window: env.refresh_window(None)?,
-        lock_wait: env.timeout()? + Duration::from_secs(1),
-    };
+/// Credentials for a resolved target.
+pub fn for_target(target: &Target, env: &Env, config: &Config) -> Result<Token, Error> {
+    let registry = &target.registry;
+    let identity = Identity::current(env, target.profile.as_deref());
+    let policy = Policy::from_env(env, config)?;
     let cache = Cache::open(env);
     let result = cached(cache.as_ref(), registry, &identity, &policy, now, || {
-        let options = FetchOptions::from_env(env, profile.clone())?;
+        let options = FetchOptions::from_env(env, target.profile.clone())?;
         aws::fetch_token(registry, env, &options)
     });
     match result {
@@ -52,27 +51,30 @@ pub fn for_registry(registry: &Registry, env: &Env) -> Result<Token, Error> {
     }
 }
 
-/// Forgets the cached token of `registry` for the current identity.
-pub fn erase(registry: &Registry, env: &Env) {
+/// Forgets the cached token of `target` for the current identity.
+pub fn erase(target: &Target, env: &Env) {
     if let Some(cache) = Cache::open(env) {
-        let key = cache_key(registry, &Identity::current(env, None));
-        if let Err(e) = cache.remove(&key) {
+        let identity = Identity::current(env, target.profile.as_deref());
+        if let Err(e) = cache.remove(&cache_key(&target.registry, &identity)) {
             log::warn(format_args!(
-                "cannot delete the cached token of {registry}: {e}"
+                "cannot delete the cached token of {}: {e}",
+                target.registry
             ));
         }
     }
 }
 
 /// The registries with a valid cached token for the current identity, host → user name.
-pub fn list(env: &Env) -> std::collections::BTreeMap<String, String> {
+pub fn list(env: &Env, config: &Config) -> BTreeMap<String, String> {
     match Cache::open(env) {
-        Some(cache) => cache.list(now(), |_| Identity::current(env, None)),
-        None => Default::default(),
+        Some(cache) => cache.list(now(), |registry| {
+            Identity::current(env, config.profile_for(registry).as_deref())
+        }),
+        None => BTreeMap::new(),
     }
 }
 
-fn now() -> OffsetDateTime {
+pub fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
@@ -82,6 +84,15 @@ pub struct Policy {
     pub refresh_window: Duration,
     /// How long to wait for another process that is fetching the same entry.
     pub lock_wait: Duration,
+}
+
+impl Policy {
+    pub fn from_env(env: &Env, config: &Config) -> Result<Policy, Error> {
+        Ok(Policy {
+            refresh_window: env.refresh_window(config.refresh_window)?,
+            lock_wait: env.timeout()? + Duration::from_secs(1),
+        })
+    }
 }
 
 /// The cache rules, with the clock and the fetch injected.

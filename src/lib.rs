@@ -6,7 +6,10 @@
 pub mod aws;
 pub mod cache;
 pub mod cli;
+pub mod config;
 pub mod credentials;
+pub mod dockerconfig;
+pub mod doctor;
 pub mod env;
 pub mod error;
 pub mod identity;

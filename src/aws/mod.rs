@@ -9,7 +9,7 @@
 pub mod credentials;
 pub mod http;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aws_config::BehaviorVersion;
 use aws_config::provider_config::ProviderConfig;
@@ -26,6 +26,7 @@ use aws_types::service_config::ServiceConfigKey;
 
 use crate::env::Env;
 use crate::error::{Error, one_line};
+use crate::log;
 use crate::registry::{Registry, Service};
 use crate::token::Token;
 
@@ -49,14 +50,35 @@ impl FetchOptions {
     }
 }
 
+/// What a fetch did, for `doctor` and debug logs. Holds no secret.
+#[derive(Debug, Default, Clone)]
+pub struct Trace {
+    /// The credential source that answered.
+    pub source: Option<&'static str>,
+    /// How long finding credentials took.
+    pub credentials_time: Option<Duration>,
+    /// The API endpoint called.
+    pub endpoint: Option<String>,
+}
+
 /// Fetches a fresh token, blocking the calling thread for at most `options.timeout`.
 pub fn fetch_token(registry: &Registry, env: &Env, options: &FetchOptions) -> Result<Token, Error> {
+    fetch_traced(registry, env, options, &mut Trace::default())
+}
+
+/// [`fetch_token`], recording what happened in `trace`.
+pub fn fetch_traced(
+    registry: &Registry,
+    env: &Env,
+    options: &FetchOptions,
+    trace: &mut Trace,
+) -> Result<Token, Error> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Config(format!("cannot start the I/O runtime: {e}")))?;
     let result = runtime.block_on(async {
-        tokio::time::timeout(options.timeout, fetch(registry, env, options))
+        tokio::time::timeout(options.timeout, fetch(registry, env, options, trace))
             .await
             .unwrap_or_else(|_| {
                 Err(Error::TimedOut {
@@ -71,16 +93,68 @@ pub fn fetch_token(registry: &Registry, env: &Env, options: &FetchOptions) -> Re
     result
 }
 
-async fn fetch(registry: &Registry, env: &Env, options: &FetchOptions) -> Result<Token, Error> {
+async fn fetch(
+    registry: &Registry,
+    env: &Env,
+    options: &FetchOptions,
+    trace: &mut Trace,
+) -> Result<Token, Error> {
     let http = http::client(env)?;
     let region = Region::new(registry.region.clone());
     let conf = provider_config(&region, &http);
+    let started = Instant::now();
     let resolved = credentials::resolve(&conf, options.profile.as_deref()).await?;
+    trace.source = Some(resolved.source);
+    trace.credentials_time = Some(started.elapsed());
+    log::debug(format_args!(
+        "AWS credentials from {} in {:?}",
+        resolved.source,
+        started.elapsed()
+    ));
     let sdk = sdk_config(region, http, resolved.credentials, options).await;
     match registry.service {
-        Service::Private { .. } => private_token(&sdk, registry).await,
-        Service::Public => public_token(&sdk, registry).await,
+        Service::Private { .. } => private_token(&sdk, registry, trace).await,
+        Service::Public => public_token(&sdk, registry, trace).await,
     }
+}
+
+/// The URL the SDK will call: the override, else what the SDK's endpoint rules give for the
+/// region and flags. Only used for the trace.
+async fn api_endpoint(registry: &Registry, endpoint: &Option<String>) -> String {
+    if let Some(url) = endpoint {
+        return url.clone();
+    }
+    let (fips, dual_stack) = endpoint_flags(registry, endpoint);
+    let resolved = match registry.service {
+        Service::Private { .. } => {
+            use aws_sdk_ecr::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+            let params = Params::builder()
+                .region(registry.region.clone())
+                .use_fips(fips)
+                .use_dual_stack(dual_stack)
+                .build();
+            match params {
+                Ok(params) => DefaultResolver::new().resolve_endpoint(&params).await.ok(),
+                Err(_) => None,
+            }
+        }
+        Service::Public => {
+            use aws_sdk_ecrpublic::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+            let params = Params::builder()
+                .region(registry.region.clone())
+                .use_fips(fips)
+                .use_dual_stack(dual_stack)
+                .build();
+            match params {
+                Ok(params) => DefaultResolver::new().resolve_endpoint(&params).await.ok(),
+                Err(_) => None,
+            }
+        }
+    };
+    resolved.map_or_else(
+        || "(no endpoint for this region)".to_owned(),
+        |e| e.url().to_owned(),
+    )
 }
 
 fn provider_config(region: &Region, http: &SharedHttpClient) -> ProviderConfig {
@@ -135,8 +209,13 @@ fn endpoint_flags(registry: &Registry, endpoint: &Option<String>) -> (bool, bool
     }
 }
 
-async fn private_token(sdk: &SdkConfig, registry: &Registry) -> Result<Token, Error> {
+async fn private_token(
+    sdk: &SdkConfig,
+    registry: &Registry,
+    trace: &mut Trace,
+) -> Result<Token, Error> {
     let endpoint = endpoint_override(sdk, "ECR");
+    trace_endpoint(registry, &endpoint, trace).await;
     let (fips, dual_stack) = endpoint_flags(registry, &endpoint);
     let conf = aws_sdk_ecr::config::Builder::from(sdk)
         .use_fips(fips)
@@ -164,8 +243,13 @@ async fn private_token(sdk: &SdkConfig, registry: &Registry) -> Result<Token, Er
     decode(registry, data.authorization_token(), data.expires_at())
 }
 
-async fn public_token(sdk: &SdkConfig, registry: &Registry) -> Result<Token, Error> {
+async fn public_token(
+    sdk: &SdkConfig,
+    registry: &Registry,
+    trace: &mut Trace,
+) -> Result<Token, Error> {
     let endpoint = endpoint_override(sdk, "ECR PUBLIC");
+    trace_endpoint(registry, &endpoint, trace).await;
     let (fips, dual_stack) = endpoint_flags(registry, &endpoint);
     let conf = aws_sdk_ecrpublic::config::Builder::from(sdk)
         .use_fips(fips)
@@ -188,6 +272,12 @@ async fn public_token(sdk: &SdkConfig, registry: &Registry) -> Result<Token, Err
         reason: "the reply has no authorizationData".into(),
     })?;
     decode(registry, data.authorization_token(), data.expires_at())
+}
+
+async fn trace_endpoint(registry: &Registry, endpoint: &Option<String>, trace: &mut Trace) {
+    let url = api_endpoint(registry, endpoint).await;
+    log::debug(format_args!("calling {url} for {registry}"));
+    trace.endpoint = Some(url);
 }
 
 /// An error and its sources on one line, each cause once.
