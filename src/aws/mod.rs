@@ -15,7 +15,6 @@ use aws_config::BehaviorVersion;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_credential_types::Credentials;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -102,6 +101,17 @@ async fn fetch(
     let http = http::client(env)?;
     let region = Region::new(registry.region.clone());
     let conf = provider_config(&region, &http);
+    // Config first (endpoint overrides, profile settings), so the endpoint is known even
+    // when credentials then fail.
+    let sdk = sdk_config(region, http, options).await;
+    let endpoint = match registry.service {
+        Service::Private { .. } => endpoint_override(&sdk, "ECR"),
+        Service::Public => endpoint_override(&sdk, "ECR PUBLIC"),
+    };
+    let url = api_endpoint(registry, &endpoint).await;
+    log::debug(format_args!("API endpoint for {registry}: {url}"));
+    trace.endpoint = Some(url);
+
     let started = Instant::now();
     let resolved = credentials::resolve(&conf, options.profile.as_deref()).await?;
     trace.source = Some(resolved.source);
@@ -111,10 +121,24 @@ async fn fetch(
         resolved.source,
         started.elapsed()
     ));
-    let sdk = sdk_config(region, http, resolved.credentials, options).await;
+    let (fips, dual_stack) = endpoint_flags(registry, &endpoint);
     match registry.service {
-        Service::Private { .. } => private_token(&sdk, registry, trace).await,
-        Service::Public => public_token(&sdk, registry, trace).await,
+        Service::Private { .. } => {
+            let conf = aws_sdk_ecr::config::Builder::from(&sdk)
+                .credentials_provider(resolved.credentials)
+                .use_fips(fips)
+                .use_dual_stack(dual_stack)
+                .build();
+            private_token(aws_sdk_ecr::Client::from_conf(conf), &sdk, registry).await
+        }
+        Service::Public => {
+            let conf = aws_sdk_ecrpublic::config::Builder::from(&sdk)
+                .credentials_provider(resolved.credentials)
+                .use_fips(fips)
+                .use_dual_stack(dual_stack)
+                .build();
+            public_token(aws_sdk_ecrpublic::Client::from_conf(conf), &sdk, registry).await
+        }
     }
 }
 
@@ -163,12 +187,7 @@ fn provider_config(region: &Region, http: &SharedHttpClient) -> ProviderConfig {
         .with_region(Some(region.clone()))
 }
 
-async fn sdk_config(
-    region: Region,
-    http: SharedHttpClient,
-    credentials: Credentials,
-    options: &FetchOptions,
-) -> SdkConfig {
+async fn sdk_config(region: Region, http: SharedHttpClient, options: &FetchOptions) -> SdkConfig {
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(CONNECT_TIMEOUT.min(options.timeout))
         .operation_timeout(options.timeout)
@@ -176,7 +195,7 @@ async fn sdk_config(
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(region)
         .http_client(http)
-        .credentials_provider(credentials)
+        .no_credentials()
         .timeout_config(timeouts)
         .retry_config(RetryConfig::standard().with_max_attempts(3));
     if let Some(profile) = &options.profile {
@@ -210,29 +229,18 @@ fn endpoint_flags(registry: &Registry, endpoint: &Option<String>) -> (bool, bool
 }
 
 async fn private_token(
+    client: aws_sdk_ecr::Client,
     sdk: &SdkConfig,
     registry: &Registry,
-    trace: &mut Trace,
 ) -> Result<Token, Error> {
-    let endpoint = endpoint_override(sdk, "ECR");
-    trace_endpoint(registry, &endpoint, trace).await;
-    let (fips, dual_stack) = endpoint_flags(registry, &endpoint);
-    let conf = aws_sdk_ecr::config::Builder::from(sdk)
-        .use_fips(fips)
-        .use_dual_stack(dual_stack)
-        .build();
-    let reply = aws_sdk_ecr::Client::from_conf(conf)
-        .get_authorization_token()
-        .send()
-        .await
-        .map_err(|e| {
-            api_error(
-                registry,
-                "ecr:GetAuthorizationToken",
-                operation_timeout(sdk),
-                e,
-            )
-        })?;
+    let reply = client.get_authorization_token().send().await.map_err(|e| {
+        api_error(
+            registry,
+            "ecr:GetAuthorizationToken",
+            operation_timeout(sdk),
+            e,
+        )
+    })?;
     let data = reply
         .authorization_data()
         .first()
@@ -244,40 +252,23 @@ async fn private_token(
 }
 
 async fn public_token(
+    client: aws_sdk_ecrpublic::Client,
     sdk: &SdkConfig,
     registry: &Registry,
-    trace: &mut Trace,
 ) -> Result<Token, Error> {
-    let endpoint = endpoint_override(sdk, "ECR PUBLIC");
-    trace_endpoint(registry, &endpoint, trace).await;
-    let (fips, dual_stack) = endpoint_flags(registry, &endpoint);
-    let conf = aws_sdk_ecrpublic::config::Builder::from(sdk)
-        .use_fips(fips)
-        .use_dual_stack(dual_stack)
-        .build();
-    let reply = aws_sdk_ecrpublic::Client::from_conf(conf)
-        .get_authorization_token()
-        .send()
-        .await
-        .map_err(|e| {
-            api_error(
-                registry,
-                "ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken",
-                operation_timeout(sdk),
-                e,
-            )
-        })?;
+    let reply = client.get_authorization_token().send().await.map_err(|e| {
+        api_error(
+            registry,
+            "ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken",
+            operation_timeout(sdk),
+            e,
+        )
+    })?;
     let data = reply.authorization_data().ok_or_else(|| Error::BadToken {
         registry: registry.host.clone(),
         reason: "the reply has no authorizationData".into(),
     })?;
     decode(registry, data.authorization_token(), data.expires_at())
-}
-
-async fn trace_endpoint(registry: &Registry, endpoint: &Option<String>, trace: &mut Trace) {
-    let url = api_endpoint(registry, endpoint).await;
-    log::debug(format_args!("calling {url} for {registry}"));
-    trace.endpoint = Some(url);
 }
 
 /// An error and its sources on one line, each cause once.

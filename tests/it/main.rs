@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod cache;
+mod commands;
+mod completions;
 mod get;
 mod protocol;
 mod support;

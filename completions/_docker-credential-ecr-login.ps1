@@ -1,0 +1,154 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'docker-credential-ecr-login' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'docker-credential-ecr-login'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'docker-credential-ecr-login' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Protocol: print credentials for the server URL read from stdin')
+            [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Protocol: accept credentials from `docker login` (validated, not stored: ECR passwords come from AWS)')
+            [CompletionResult]::new('erase', 'erase', [CompletionResultType]::ParameterValue, 'Protocol: forget the cached token of the server URL read from stdin')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Protocol: print the registries that have a valid cached token, as JSON')
+            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Protocol: print the version')
+            [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Print the password alone, like `aws ecr get-login-password` but cached')
+            [CompletionResult]::new('dockerconfig', 'dockerconfig', [CompletionResultType]::ParameterValue, 'Print a docker config.json ({"auths": ...}) holding the registries'' credentials')
+            [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Add credHelpers entries for the registries to docker''s (and helm''s) config')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Explain what happens for a registry: host, region, endpoint, credentials, cache, and a live token fetch')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'docker-credential-ecr-login;get' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-ecr-login;store' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-ecr-login;erase' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-ecr-login;list' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-ecr-login;version' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-ecr-login;password' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-ecr-login;dockerconfig' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-ecr-login;configure' {
+            [CompletionResult]::new('--docker-config', '--docker-config', [CompletionResultType]::ParameterName, 'Docker config file or directory [default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json]')
+            [CompletionResult]::new('--helm', '--helm', [CompletionResultType]::ParameterName, 'Also configure helm''s registry config ($HELM_REGISTRY_CONFIG, else ~/.config/helm/registry/config.json)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-ecr-login;doctor' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-ecr-login;completions' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-ecr-login;man' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-ecr-login;help' {
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Protocol: print credentials for the server URL read from stdin')
+            [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Protocol: accept credentials from `docker login` (validated, not stored: ECR passwords come from AWS)')
+            [CompletionResult]::new('erase', 'erase', [CompletionResultType]::ParameterValue, 'Protocol: forget the cached token of the server URL read from stdin')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Protocol: print the registries that have a valid cached token, as JSON')
+            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Protocol: print the version')
+            [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Print the password alone, like `aws ecr get-login-password` but cached')
+            [CompletionResult]::new('dockerconfig', 'dockerconfig', [CompletionResultType]::ParameterValue, 'Print a docker config.json ({"auths": ...}) holding the registries'' credentials')
+            [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Add credHelpers entries for the registries to docker''s (and helm''s) config')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Explain what happens for a registry: host, region, endpoint, credentials, cache, and a live token fetch')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'docker-credential-ecr-login;help;get' {
+            break
+        }
+        'docker-credential-ecr-login;help;store' {
+            break
+        }
+        'docker-credential-ecr-login;help;erase' {
+            break
+        }
+        'docker-credential-ecr-login;help;list' {
+            break
+        }
+        'docker-credential-ecr-login;help;version' {
+            break
+        }
+        'docker-credential-ecr-login;help;password' {
+            break
+        }
+        'docker-credential-ecr-login;help;dockerconfig' {
+            break
+        }
+        'docker-credential-ecr-login;help;configure' {
+            break
+        }
+        'docker-credential-ecr-login;help;doctor' {
+            break
+        }
+        'docker-credential-ecr-login;help;completions' {
+            break
+        }
+        'docker-credential-ecr-login;help;man' {
+            break
+        }
+        'docker-credential-ecr-login;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

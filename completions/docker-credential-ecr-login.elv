@@ -1,0 +1,124 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[docker-credential-ecr-login] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'docker-credential-ecr-login'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'docker-credential-ecr-login'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand get 'Protocol: print credentials for the server URL read from stdin'
+            cand store 'Protocol: accept credentials from `docker login` (validated, not stored: ECR passwords come from AWS)'
+            cand erase 'Protocol: forget the cached token of the server URL read from stdin'
+            cand list 'Protocol: print the registries that have a valid cached token, as JSON'
+            cand version 'Protocol: print the version'
+            cand password 'Print the password alone, like `aws ecr get-login-password` but cached'
+            cand dockerconfig 'Print a docker config.json ({"auths": ...}) holding the registries'' credentials'
+            cand configure 'Add credHelpers entries for the registries to docker''s (and helm''s) config'
+            cand doctor 'Explain what happens for a registry: host, region, endpoint, credentials, cache, and a live token fetch'
+            cand completions 'Print a shell completion script'
+            cand man 'Print the man page (roff)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'docker-credential-ecr-login;get'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'docker-credential-ecr-login;store'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'docker-credential-ecr-login;erase'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'docker-credential-ecr-login;list'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'docker-credential-ecr-login;version'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'docker-credential-ecr-login;password'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'docker-credential-ecr-login;dockerconfig'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'docker-credential-ecr-login;configure'= {
+            cand --docker-config 'Docker config file or directory [default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json]'
+            cand --helm 'Also configure helm''s registry config ($HELM_REGISTRY_CONFIG, else ~/.config/helm/registry/config.json)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'docker-credential-ecr-login;doctor'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'docker-credential-ecr-login;completions'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'docker-credential-ecr-login;man'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'docker-credential-ecr-login;help'= {
+            cand get 'Protocol: print credentials for the server URL read from stdin'
+            cand store 'Protocol: accept credentials from `docker login` (validated, not stored: ECR passwords come from AWS)'
+            cand erase 'Protocol: forget the cached token of the server URL read from stdin'
+            cand list 'Protocol: print the registries that have a valid cached token, as JSON'
+            cand version 'Protocol: print the version'
+            cand password 'Print the password alone, like `aws ecr get-login-password` but cached'
+            cand dockerconfig 'Print a docker config.json ({"auths": ...}) holding the registries'' credentials'
+            cand configure 'Add credHelpers entries for the registries to docker''s (and helm''s) config'
+            cand doctor 'Explain what happens for a registry: host, region, endpoint, credentials, cache, and a live token fetch'
+            cand completions 'Print a shell completion script'
+            cand man 'Print the man page (roff)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'docker-credential-ecr-login;help;get'= {
+        }
+        &'docker-credential-ecr-login;help;store'= {
+        }
+        &'docker-credential-ecr-login;help;erase'= {
+        }
+        &'docker-credential-ecr-login;help;list'= {
+        }
+        &'docker-credential-ecr-login;help;version'= {
+        }
+        &'docker-credential-ecr-login;help;password'= {
+        }
+        &'docker-credential-ecr-login;help;dockerconfig'= {
+        }
+        &'docker-credential-ecr-login;help;configure'= {
+        }
+        &'docker-credential-ecr-login;help;doctor'= {
+        }
+        &'docker-credential-ecr-login;help;completions'= {
+        }
+        &'docker-credential-ecr-login;help;man'= {
+        }
+        &'docker-credential-ecr-login;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

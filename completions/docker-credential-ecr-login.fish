@@ -1,0 +1,65 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_docker_credential_ecr_login_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_docker_credential_ecr_login_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_docker_credential_ecr_login_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_docker_credential_ecr_login_using_subcommand
+    set -l cmd (__fish_docker_credential_ecr_login_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -s V -l version -d 'Print version'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "get" -d 'Protocol: print credentials for the server URL read from stdin'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "store" -d 'Protocol: accept credentials from `docker login` (validated, not stored: ECR passwords come from AWS)'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "erase" -d 'Protocol: forget the cached token of the server URL read from stdin'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "list" -d 'Protocol: print the registries that have a valid cached token, as JSON'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "version" -d 'Protocol: print the version'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "password" -d 'Print the password alone, like `aws ecr get-login-password` but cached'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "dockerconfig" -d 'Print a docker config.json ({"auths": ...}) holding the registries\' credentials'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "configure" -d 'Add credHelpers entries for the registries to docker\'s (and helm\'s) config'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "doctor" -d 'Explain what happens for a registry: host, region, endpoint, credentials, cache, and a live token fetch'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "man" -d 'Print the man page (roff)'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand get" -s h -l help -d 'Print help'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand store" -s h -l help -d 'Print help'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand erase" -s h -l help -d 'Print help'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand list" -s h -l help -d 'Print help'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand version" -s h -l help -d 'Print help'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand password" -s h -l help -d 'Print help'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand dockerconfig" -s h -l help -d 'Print help'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand configure" -l docker-config -d 'Docker config file or directory [default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json]' -r -F
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand configure" -l helm -d 'Also configure helm\'s registry config ($HELM_REGISTRY_CONFIG, else ~/.config/helm/registry/config.json)'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand configure" -s h -l help -d 'Print help'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand man" -s h -l help -d 'Print help'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor completions man help" -f -a "get" -d 'Protocol: print credentials for the server URL read from stdin'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor completions man help" -f -a "store" -d 'Protocol: accept credentials from `docker login` (validated, not stored: ECR passwords come from AWS)'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor completions man help" -f -a "erase" -d 'Protocol: forget the cached token of the server URL read from stdin'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor completions man help" -f -a "list" -d 'Protocol: print the registries that have a valid cached token, as JSON'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor completions man help" -f -a "version" -d 'Protocol: print the version'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor completions man help" -f -a "password" -d 'Print the password alone, like `aws ecr get-login-password` but cached'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor completions man help" -f -a "dockerconfig" -d 'Print a docker config.json ({"auths": ...}) holding the registries\' credentials'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor completions man help" -f -a "configure" -d 'Add credHelpers entries for the registries to docker\'s (and helm\'s) config'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor completions man help" -f -a "doctor" -d 'Explain what happens for a registry: host, region, endpoint, credentials, cache, and a live token fetch'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,256 @@
+//! The commands people run by hand and in CI, and the config file behind them.
+
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+const ALIAS_CONFIG: &str = r#"
+[registries."localhost:5443"]
+alias_of = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
+
+[registries."123456789012.dkr.ecr.eu-west-1.amazonaws.com"]
+profile = "puller"
+"#;
+
+fn with_config(sandbox: Sandbox, text: &str) -> Sandbox {
+    let path = sandbox.home.path().join("ecr-login.toml");
+    std::fs::write(&path, text).unwrap();
+    sandbox.env("AWS_ECR_CONFIG", path.display().to_string())
+}
+
+#[test]
+fn password_prints_the_password_alone() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("just-the-pw", 43_200)));
+    let sandbox = Sandbox::new().static_keys().endpoints(&mock);
+    let run = sandbox.run(&["password", HOST], "");
+    assert_eq!((run.code, run.stdout.as_str()), (0, "just-the-pw\n"));
+    sandbox.run(&["password", HOST], "");
+    assert_eq!(mock.requests().len(), 1, "cached like get");
+
+    let run = sandbox.run(&["password", "docker.io"], "");
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""));
+    assert_eq!(
+        run.stderr,
+        "ecr-login: \"docker.io\" is not an ECR registry host, nor an alias in the config file\n"
+    );
+    let run = Sandbox::new()
+        .endpoints(&mock)
+        .run(&["password", "public.ecr.aws"], "");
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.starts_with("ecr-login: no AWS credentials"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn dockerconfig_holds_every_registry() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("pw1", 43_200)));
+    mock.public(json_reply(public_reply("pw2", 43_200)));
+    let sandbox = Sandbox::new().static_keys().endpoints(&mock);
+    let run = sandbox.run(
+        &[
+            "dockerconfig",
+            &format!("https://{HOST}/"),
+            "public.ecr.aws",
+        ],
+        "",
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let value: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        value,
+        json!({"auths": {
+            HOST: {"username": "AWS", "password": "pw1", "auth": b64("AWS:pw1")},
+            "public.ecr.aws": {"username": "AWS", "password": "pw2", "auth": b64("AWS:pw2")},
+        }})
+    );
+}
+
+#[test]
+fn an_alias_gets_its_registrys_token_and_keeps_its_own_name() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("aliased", 43_200)));
+    let sandbox = with_config(Sandbox::new().static_keys().endpoints(&mock), ALIAS_CONFIG);
+    let run = sandbox.get("localhost:5443");
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, get_line("localhost:5443", "aliased").as_str())
+    );
+    let auth = header_of(&mock.requests()[0], "authorization");
+    assert!(auth.contains("/us-west-2/ecr/aws4_request"), "{auth}");
+    assert_eq!(
+        sandbox.get("localhost:5000").stdout,
+        "credentials not found in native keychain\n"
+    );
+}
+
+#[test]
+fn a_registry_profile_picks_the_credentials() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("p", 43_200)));
+    let sandbox = with_config(Sandbox::new().endpoints(&mock), ALIAS_CONFIG);
+    sandbox.aws_file(
+        "credentials",
+        "[puller]\naws_access_key_id = AKIDPULLERPULLERPULL\naws_secret_access_key = s\n",
+    );
+    let run = sandbox.get(HOST);
+    assert_eq!(run.code, 0, "{run:?}");
+    let auth = header_of(&mock.requests()[0], "authorization");
+    assert!(auth.contains("Credential=AKIDPULLERPULLERPULL/"), "{auth}");
+}
+
+#[test]
+fn a_broken_config_names_the_file_and_line() {
+    let sandbox = with_config(
+        Sandbox::new().static_keys(),
+        "\n[registries.\"x.example\"]\nalias_of = 42\n",
+    );
+    let run = sandbox.get(HOST);
+    assert_eq!(run.code, 1);
+    let path = sandbox.home.path().join("ecr-login.toml");
+    assert!(
+        run.stdout.starts_with(&format!(
+            "ecr-login: config file {}, line 3: ",
+            path.display()
+        )),
+        "{run:?}"
+    );
+    assert_eq!(run.stdout.lines().count(), 1);
+    assert_eq!(
+        sandbox.run(&["list"], "").stdout,
+        "{}\n",
+        "list never fails"
+    );
+}
+
+#[test]
+fn configure_keeps_unknown_keys_in_order_and_is_idempotent() {
+    let sandbox = Sandbox::new();
+    let docker = sandbox.home.path().join("docker");
+    std::fs::create_dir(&docker).unwrap();
+    let original = "{\n\t\"auths\": {\"ghcr.io\": {}},\n\t\"someFutureKey\": {\"b\": 1, \"a\": 2},\n\t\"credsStore\": \"desktop\"\n}";
+    std::fs::write(docker.join("config.json"), original).unwrap();
+    let sandbox = sandbox.env("DOCKER_CONFIG", docker.display().to_string());
+    let run = sandbox.run(&["configure", HOST, "https://public.ecr.aws"], "");
+    assert_eq!(run.code, 0, "{run:?}");
+    let text = std::fs::read_to_string(docker.join("config.json")).unwrap();
+    let value: Value = serde_json::from_str(&text).unwrap();
+    let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        ["auths", "someFutureKey", "credsStore", "credHelpers"]
+    );
+    let inner: Vec<&String> = value["someFutureKey"].as_object().unwrap().keys().collect();
+    assert_eq!(inner, ["b", "a"]);
+    assert_eq!(
+        value["credHelpers"],
+        json!({HOST: "ecr-login", "public.ecr.aws": "ecr-login"})
+    );
+    let again = sandbox.run(&["configure", HOST], "");
+    assert!(again.stdout.starts_with("already up to date:"), "{again:?}");
+    assert_eq!(
+        std::fs::read_to_string(docker.join("config.json")).unwrap(),
+        text
+    );
+
+    let refused = sandbox.run(&["configure", "docker.io"], "");
+    assert_eq!(refused.code, 1);
+}
+
+#[test]
+fn configure_helm_honours_helm_registry_config() {
+    let sandbox = Sandbox::new();
+    let helm = sandbox.home.path().join("helm-registry.json");
+    let docker = sandbox.home.path().join("d.json");
+    let sandbox = sandbox.env("HELM_REGISTRY_CONFIG", helm.display().to_string());
+    let run = sandbox.run(
+        &[
+            "configure",
+            "--helm",
+            "--docker-config",
+            docker.to_str().unwrap(),
+            HOST,
+        ],
+        "",
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    for file in [&helm, &docker] {
+        let value: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        assert_eq!(
+            value,
+            json!({"credHelpers": {HOST: "ecr-login"}}),
+            "{}",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn doctor_explains_without_secrets() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("doctor-pw", 43_200)));
+    let sandbox = Sandbox::new().static_keys().endpoints(&mock);
+    let run = sandbox.run(&["doctor", HOST], "");
+    assert_eq!(run.code, 0, "{run:?}");
+    for expected in [
+        "service       ECR (private), account 123456789012",
+        "region        eu-west-1 (FIPS no, dual-stack no)",
+        &format!("endpoint      {}", mock.url()),
+        "credentials   environment (found in ",
+        "cache entry   no entry",
+        "fetch         ok in ",
+    ] {
+        assert!(
+            run.stdout.contains(expected),
+            "missing {expected:?} in\n{}",
+            run.stdout
+        );
+    }
+    assert!(!run.stdout.contains("doctor-pw") && !run.stdout.contains("secretsecret"));
+
+    let failing = Sandbox::new().endpoints(&mock).run(&["doctor", HOST], "");
+    assert_eq!(failing.code, 1);
+    assert!(
+        failing
+            .stdout
+            .contains("cause         ecr-login: no AWS credentials"),
+        "{}",
+        failing.stdout
+    );
+    assert!(
+        failing
+            .stdout
+            .contains(&format!("endpoint      {}", mock.url())),
+        "the endpoint is known before credentials: {}",
+        failing.stdout
+    );
+    let other = sandbox.run(&["doctor", "docker.io"], "");
+    assert_eq!(other.code, 1);
+}
+
+#[test]
+fn debug_logs_go_to_stderr_and_never_hold_the_password() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("log-pw", 43_200)));
+    let sandbox = Sandbox::new()
+        .static_keys()
+        .endpoints(&mock)
+        .env("AWS_ECR_LOG", "debug");
+    let miss = sandbox.get(HOST);
+    let hit = sandbox.get(HOST);
+    assert!(
+        miss.stderr.contains("cache miss")
+            && miss.stderr.contains("AWS credentials from environment"),
+        "{}",
+        miss.stderr
+    );
+    assert!(hit.stderr.contains("cache hit"), "{}", hit.stderr);
+    for run in [&miss, &hit] {
+        assert!(!run.stderr.contains("log-pw") && !run.stderr.contains(&b64("AWS:log-pw")));
+    }
+    let quiet = Sandbox::new().static_keys().endpoints(&mock).get(HOST);
+    assert_eq!(quiet.stderr, "", "warn is the default level");
+}
