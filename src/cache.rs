@@ -459,6 +459,20 @@ mod tests {
     }
 
     #[test]
+    fn a_directory_owned_by_someone_else_is_not_trusted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let theirs = tmp.path().join("theirs");
+        fs::create_dir(&theirs).unwrap();
+        fs::set_permissions(&theirs, fs::Permissions::from_mode(0o700)).unwrap();
+        // Giving a directory away needs root; CI runs as root, elsewhere there is nothing
+        // to set up and nothing to check.
+        if std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).is_err() {
+            return;
+        }
+        assert!(Cache::at(theirs).is_none());
+    }
+
+    #[test]
     fn the_lock_is_exclusive_and_bounded() {
         let (_tmp, cache) = private_dir();
         let held = cache.lock("k", Duration::ZERO).expect("first lock");

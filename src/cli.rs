@@ -72,6 +72,9 @@ enum Command {
     Get,
     /// Protocol: accept credentials from `docker login` (validated, not stored: ECR passwords
     /// come from AWS).
+    #[command(
+        after_help = "Example:\n  echo '{\"ServerURL\":\"public.ecr.aws\",\"Username\":\"AWS\",\"Secret\":\"x\"}' | docker-credential-ecr-login store"
+    )]
     Store,
     /// Protocol: forget the cached token of the server URL read from stdin.
     #[command(
@@ -79,8 +82,10 @@ enum Command {
     )]
     Erase,
     /// Protocol: print the registries that have a valid cached token, as JSON.
+    #[command(after_help = "Example:\n  docker-credential-ecr-login list < /dev/null")]
     List,
     /// Protocol: print the version.
+    #[command(after_help = "Example:\n  docker-credential-ecr-login version")]
     Version,
     /// Print the password alone, like `aws ecr get-login-password` but cached.
     #[command(after_help = "\

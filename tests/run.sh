@@ -4,4 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
+# One HTTP/TLS stack: no legacy hyper 0.14 / rustls 0.21, no aws-lc beside ring.
+if cargo tree --locked -e normal --prefix none | grep -E '^(hyper v0\.|rustls v0\.(1|2[01])\.|aws-lc)'; then
+    echo "a second HTTP/TLS stack is compiled in (see above)" >&2
+    exit 1
+fi
 cargo test --locked
