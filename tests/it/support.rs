@@ -1,6 +1,7 @@
 //! Test helpers: a sandboxed run of the binary and a mock ECR API.
 
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
@@ -25,9 +26,9 @@ pub struct Run {
 }
 
 /// A throwaway HOME and a clean environment: nothing of the machine's AWS set-up leaks in.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Sandbox {
-    pub home: TempDir,
+    pub home: Rc<TempDir>,
     vars: Vec<(String, String)>,
 }
 
@@ -52,7 +53,10 @@ impl Sandbox {
             ),
             ("AWS_EC2_METADATA_DISABLED".to_owned(), "true".to_owned()),
         ];
-        Sandbox { home, vars }
+        Sandbox {
+            home: Rc::new(home),
+            vars,
+        }
     }
 
     /// Sets (or replaces) a variable.
@@ -89,11 +93,8 @@ impl Sandbox {
     }
 
     /// Another sandbox sharing this one's HOME, for a variation of the environment.
-    pub fn clone_env(&self) -> SandboxView<'_> {
-        SandboxView {
-            vars: self.vars.clone(),
-            _home: self,
-        }
+    pub fn clone_env(&self) -> Sandbox {
+        self.clone()
     }
 
     /// The binary as a plain command, for running several at once.
@@ -108,49 +109,12 @@ impl Sandbox {
 
     /// Runs the binary with `args` and `stdin`.
     pub fn run(&self, args: &[&str], stdin: impl Into<Vec<u8>>) -> Run {
-        let mut cmd =
-            assert_cmd::Command::cargo_bin("docker-credential-ecr-login").expect("binary built");
-        cmd.env_clear()
-            .envs(self.vars.iter().map(|(k, v)| (k, v)))
-            .args(args)
-            .write_stdin(stdin)
-            .timeout(Duration::from_secs(60));
-        let start = std::time::Instant::now();
-        let out = cmd.output().expect("runs");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            elapsed: start.elapsed(),
-        }
+        run_with(&self.vars, args, stdin.into())
     }
 
     /// `get` for `server`.
     pub fn get(&self, server: &str) -> Run {
         self.run(&["get"], server)
-    }
-}
-
-/// A variation of a sandbox's environment over the same HOME.
-#[derive(Debug)]
-pub struct SandboxView<'a> {
-    vars: Vec<(String, String)>,
-    _home: &'a Sandbox,
-}
-
-impl SandboxView<'_> {
-    pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
-        self.vars.retain(|(k, _)| k != key);
-        self.vars.push((key.to_owned(), value.into()));
-        self
-    }
-
-    pub fn get(&self, server: &str) -> Run {
-        run_with(&self.vars, &["get"], server.as_bytes().to_vec())
-    }
-
-    pub fn run(&self, args: &[&str], stdin: impl Into<Vec<u8>>) -> Run {
-        run_with(&self.vars, args, stdin.into())
     }
 }
 
