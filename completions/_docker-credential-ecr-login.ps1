@@ -34,6 +34,8 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-ecr-login' -S
             [CompletionResult]::new('dockerconfig', 'dockerconfig', [CompletionResultType]::ParameterValue, 'Print a docker config.json ({"auths": ...}) holding the registries'' credentials')
             [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Add credHelpers entries for the registries to docker''s (and helm''s) config')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Explain what happens for a registry: host, region, endpoint, credentials, cache, and a live token fetch')
+            [CompletionResult]::new('kube-secret', 'kube-secret', [CompletionResultType]::ParameterValue, 'Print a Kubernetes Secret manifest with the registries'' credentials, for `kubectl apply -f -`')
+            [CompletionResult]::new('kubelet-plugin', 'kubelet-plugin', [CompletionResultType]::ParameterValue, 'Kubelet image credential provider: answer a CredentialProviderRequest on stdin')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -86,6 +88,19 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-ecr-login' -S
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'docker-credential-ecr-login;kube-secret' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The Secret''s name')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The Secret''s namespace [default: kubectl''s current namespace]')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'dockerconfigjson for image pulls and Flux; basic-auth (username/password) for Fleet')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'docker-credential-ecr-login;kubelet-plugin' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'docker-credential-ecr-login;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -106,6 +121,8 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-ecr-login' -S
             [CompletionResult]::new('dockerconfig', 'dockerconfig', [CompletionResultType]::ParameterValue, 'Print a docker config.json ({"auths": ...}) holding the registries'' credentials')
             [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Add credHelpers entries for the registries to docker''s (and helm''s) config')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Explain what happens for a registry: host, region, endpoint, credentials, cache, and a live token fetch')
+            [CompletionResult]::new('kube-secret', 'kube-secret', [CompletionResultType]::ParameterValue, 'Print a Kubernetes Secret manifest with the registries'' credentials, for `kubectl apply -f -`')
+            [CompletionResult]::new('kubelet-plugin', 'kubelet-plugin', [CompletionResultType]::ParameterValue, 'Kubelet image credential provider: answer a CredentialProviderRequest on stdin')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -136,6 +153,12 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-ecr-login' -S
             break
         }
         'docker-credential-ecr-login;help;doctor' {
+            break
+        }
+        'docker-credential-ecr-login;help;kube-secret' {
+            break
+        }
+        'docker-credential-ecr-login;help;kubelet-plugin' {
             break
         }
         'docker-credential-ecr-login;help;completions' {

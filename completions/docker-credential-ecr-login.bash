@@ -37,6 +37,12 @@ _docker__credential__ecr__login() {
             docker__credential__ecr__login,help)
                 cmd="docker__credential__ecr__login__subcmd__help"
                 ;;
+            docker__credential__ecr__login,kube-secret)
+                cmd="docker__credential__ecr__login__subcmd__kube__subcmd__secret"
+                ;;
+            docker__credential__ecr__login,kubelet-plugin)
+                cmd="docker__credential__ecr__login__subcmd__kubelet__subcmd__plugin"
+                ;;
             docker__credential__ecr__login,list)
                 cmd="docker__credential__ecr__login__subcmd__list"
                 ;;
@@ -73,6 +79,12 @@ _docker__credential__ecr__login() {
             docker__credential__ecr__login__subcmd__help,help)
                 cmd="docker__credential__ecr__login__subcmd__help__subcmd__help"
                 ;;
+            docker__credential__ecr__login__subcmd__help,kube-secret)
+                cmd="docker__credential__ecr__login__subcmd__help__subcmd__kube__subcmd__secret"
+                ;;
+            docker__credential__ecr__login__subcmd__help,kubelet-plugin)
+                cmd="docker__credential__ecr__login__subcmd__help__subcmd__kubelet__subcmd__plugin"
+                ;;
             docker__credential__ecr__login__subcmd__help,list)
                 cmd="docker__credential__ecr__login__subcmd__help__subcmd__list"
                 ;;
@@ -95,7 +107,7 @@ _docker__credential__ecr__login() {
 
     case "${cmd}" in
         docker__credential__ecr__login)
-            opts="-h -V --help --version get store erase list version password dockerconfig configure doctor completions man help"
+            opts="-h -V --help --version get store erase list version password dockerconfig configure doctor kube-secret kubelet-plugin completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -197,7 +209,7 @@ _docker__credential__ecr__login() {
             return 0
             ;;
         docker__subcmd__credential__subcmd__ecr__subcmd__login__subcmd__help)
-            opts="get store erase list version password dockerconfig configure doctor completions man help"
+            opts="get store erase list version password dockerconfig configure doctor kube-secret kubelet-plugin completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -308,6 +320,34 @@ _docker__credential__ecr__login() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        docker__subcmd__credential__subcmd__ecr__subcmd__login__subcmd__help__subcmd__kube__subcmd__secret)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        docker__subcmd__credential__subcmd__ecr__subcmd__login__subcmd__help__subcmd__kubelet__subcmd__plugin)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         docker__subcmd__credential__subcmd__ecr__subcmd__login__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -367,6 +407,46 @@ _docker__credential__ecr__login() {
         docker__subcmd__credential__subcmd__ecr__subcmd__login__subcmd__help__subcmd__version)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        docker__subcmd__credential__subcmd__ecr__subcmd__login__subcmd__kube__subcmd__secret)
+            opts="-h --name --namespace --type --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -W "dockerconfigjson basic-auth" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        docker__subcmd__credential__subcmd__ecr__subcmd__login__subcmd__kubelet__subcmd__plugin)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

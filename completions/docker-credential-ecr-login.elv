@@ -31,6 +31,8 @@ set edit:completion:arg-completer[docker-credential-ecr-login] = {|@words|
             cand dockerconfig 'Print a docker config.json ({"auths": ...}) holding the registries'' credentials'
             cand configure 'Add credHelpers entries for the registries to docker''s (and helm''s) config'
             cand doctor 'Explain what happens for a registry: host, region, endpoint, credentials, cache, and a live token fetch'
+            cand kube-secret 'Print a Kubernetes Secret manifest with the registries'' credentials, for `kubectl apply -f -`'
+            cand kubelet-plugin 'Kubelet image credential provider: answer a CredentialProviderRequest on stdin'
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -73,6 +75,17 @@ set edit:completion:arg-completer[docker-credential-ecr-login] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'docker-credential-ecr-login;kube-secret'= {
+            cand --name 'The Secret''s name'
+            cand --namespace 'The Secret''s namespace [default: kubectl''s current namespace]'
+            cand --type 'dockerconfigjson for image pulls and Flux; basic-auth (username/password) for Fleet'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'docker-credential-ecr-login;kubelet-plugin'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'docker-credential-ecr-login;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -91,6 +104,8 @@ set edit:completion:arg-completer[docker-credential-ecr-login] = {|@words|
             cand dockerconfig 'Print a docker config.json ({"auths": ...}) holding the registries'' credentials'
             cand configure 'Add credHelpers entries for the registries to docker''s (and helm''s) config'
             cand doctor 'Explain what happens for a registry: host, region, endpoint, credentials, cache, and a live token fetch'
+            cand kube-secret 'Print a Kubernetes Secret manifest with the registries'' credentials, for `kubectl apply -f -`'
+            cand kubelet-plugin 'Kubelet image credential provider: answer a CredentialProviderRequest on stdin'
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -112,6 +127,10 @@ set edit:completion:arg-completer[docker-credential-ecr-login] = {|@words|
         &'docker-credential-ecr-login;help;configure'= {
         }
         &'docker-credential-ecr-login;help;doctor'= {
+        }
+        &'docker-credential-ecr-login;help;kube-secret'= {
+        }
+        &'docker-credential-ecr-login;help;kubelet-plugin'= {
         }
         &'docker-credential-ecr-login;help;completions'= {
         }

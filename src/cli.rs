@@ -19,6 +19,8 @@ use crate::dockerconfig;
 use crate::doctor;
 use crate::env::Env;
 use crate::error::Error;
+use crate::kubelet;
+use crate::manifest::{self, SecretType};
 use crate::protocol::{self, GetReply};
 
 pub const NAME: &str = "docker-credential-ecr-login";
@@ -139,6 +141,35 @@ Example:
         /// Registry host (or a configured alias).
         registry: String,
     },
+    /// Print a Kubernetes Secret manifest with the registries' credentials, for `kubectl apply -f -`.
+    #[command(after_help = "\
+Examples:
+  # imagePullSecrets, Flux ImageRepository.spec.secretRef
+  docker-credential-ecr-login kube-secret 123456789012.dkr.ecr.eu-west-1.amazonaws.com \\
+    --name ecr-pull --namespace flux-system | kubectl apply -f -
+  # Rancher Fleet helmSecretName
+  docker-credential-ecr-login kube-secret 123456789012.dkr.ecr.eu-west-1.amazonaws.com \\
+    --name ecr-helm --namespace fleet-local --type basic-auth | kubectl apply -f -")]
+    KubeSecret {
+        /// Registry hosts (or configured aliases); one for --type basic-auth.
+        #[arg(required = true)]
+        registries: Vec<String>,
+        /// The Secret's name.
+        #[arg(long)]
+        name: String,
+        /// The Secret's namespace [default: kubectl's current namespace].
+        #[arg(long)]
+        namespace: Option<String>,
+        /// dockerconfigjson for image pulls and Flux; basic-auth (username/password) for Fleet.
+        #[arg(long = "type", value_enum, default_value = "dockerconfigjson")]
+        secret_type: SecretType,
+    },
+    /// Kubelet image credential provider: answer a CredentialProviderRequest on stdin.
+    #[command(after_help = "\
+The kubelet runs this; see the README for the CredentialProviderConfig. By hand:
+  echo '{\"apiVersion\":\"credentialprovider.kubelet.k8s.io/v1\",\"kind\":\"CredentialProviderRequest\",\"image\":\"123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1\"}' \\
+    | docker-credential-ecr-login kubelet-plugin")]
+    KubeletPlugin,
     /// Print a shell completion script.
     #[command(after_help = "\
 Example:
@@ -188,6 +219,25 @@ pub fn main() -> ExitCode {
             dockerconfig::configure(&registries, docker_config, helm, &env, &config)
         })),
         Command::Doctor { registry } => doctor::run(&registry, &env),
+        Command::KubeSecret {
+            registries,
+            name,
+            namespace,
+            secret_type,
+        } => command_reply(Config::load(&env).and_then(|config| {
+            manifest::secret(
+                &registries,
+                &name,
+                namespace.as_deref(),
+                secret_type,
+                &env,
+                &config,
+            )
+        })),
+        Command::KubeletPlugin => command_reply(
+            protocol::read_input(io::stdin().lock())
+                .and_then(|input| kubelet::answer(&input, &env, &Config::load(&env)?)),
+        ),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut command(), NAME, &mut out);

@@ -15,7 +15,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::aws::{self, FetchOptions};
+use crate::aws::{self, FetchOptions, WebIdentity};
 use crate::cache::{Cache, Entry};
 use crate::config::{Config, Target};
 use crate::env::Env;
@@ -37,12 +37,27 @@ pub fn for_server(server: &str, env: &Env, config: &Config) -> Result<(Target, T
 
 /// Credentials for a resolved target.
 pub fn for_target(target: &Target, env: &Env, config: &Config) -> Result<Token, Error> {
+    for_target_as(target, env, config, None)
+}
+
+/// Credentials for a resolved target, optionally as a role assumed with a web identity token
+/// (the kubelet plugin's service-account mode); the role is part of the cache identity.
+pub fn for_target_as(
+    target: &Target,
+    env: &Env,
+    config: &Config,
+    web_identity: Option<WebIdentity>,
+) -> Result<Token, Error> {
     let registry = &target.registry;
-    let identity = Identity::current(env, target.profile.as_deref());
+    let mut identity = Identity::current(env, target.profile.as_deref());
+    if let Some(role) = &web_identity {
+        identity = identity.assuming(&role.role_arn);
+    }
     let policy = Policy::from_env(env, config)?;
     let cache = Cache::open(env);
     let result = cached(cache.as_ref(), registry, &identity, &policy, now, || {
-        let options = FetchOptions::from_env(env, target.profile.clone())?;
+        let mut options = FetchOptions::from_env(env, target.profile.clone())?;
+        options.web_identity = web_identity;
         aws::fetch_token(registry, env, &options)
     });
     match result {

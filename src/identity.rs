@@ -60,6 +60,15 @@ impl Identity {
         Identity(hex(&hash.finalize()))
     }
 
+    /// This identity assuming `role_arn` (the kubelet plugin's per-pod role): another entry.
+    pub fn assuming(&self, role_arn: &str) -> Identity {
+        let mut hash = Sha256::new();
+        hash.update(self.0.as_bytes());
+        hash.update(b"\nassume-role=");
+        hash.update(role_arn.as_bytes());
+        Identity(hex(&hash.finalize()))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -18,7 +18,9 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::provider::error::CredentialsError;
 
-use super::error_chain;
+use aws_types::SdkConfig;
+
+use super::{WebIdentity, error_chain};
 use crate::error::Error;
 
 /// On EC2 the metadata service answers in milliseconds; elsewhere its defaults (4 attempts of
@@ -101,6 +103,49 @@ pub async fn resolve(conf: &ProviderConfig, profile: Option<&str>) -> Result<Res
     Err(Error::NoCredentials {
         profile: profile.map(str::to_owned),
         hint,
+    })
+}
+
+/// Assumes `identity.role_arn` with its web identity token (no AWS credentials needed).
+pub async fn assume_role(
+    sdk: &SdkConfig,
+    identity: &WebIdentity,
+    timeout: Duration,
+) -> Result<Resolved, Error> {
+    let client = aws_sdk_sts::Client::new(sdk);
+    let reply = client
+        .assume_role_with_web_identity()
+        .role_arn(&identity.role_arn)
+        .role_session_name("docker-credential-ecr-login")
+        .web_identity_token(identity.token.expose())
+        .send()
+        .await
+        .map_err(|e| {
+            super::api_error(
+                &identity.role_arn,
+                "sts:AssumeRoleWithWebIdentity (check the role's trust policy)",
+                timeout,
+                e,
+            )
+        })?;
+    let issued = reply
+        .credentials()
+        .ok_or_else(|| Error::CredentialsFailed {
+            profile: None,
+            cause: format!("STS returned no credentials for {}", identity.role_arn),
+            hint: None,
+        })?;
+    let expiry = std::time::UNIX_EPOCH
+        + Duration::from_secs(u64::try_from(issued.expiration().secs()).unwrap_or_default());
+    Ok(Resolved {
+        credentials: Credentials::new(
+            issued.access_key_id(),
+            issued.secret_access_key(),
+            Some(issued.session_token().to_owned()),
+            Some(expiry),
+            "AssumeRoleWithWebIdentity",
+        ),
+        source: "service account role",
     })
 }
 

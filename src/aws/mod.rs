@@ -27,6 +27,7 @@ use crate::env::Env;
 use crate::error::{Error, one_line};
 use crate::log;
 use crate::registry::{Registry, Service};
+use crate::secret::Secret;
 use crate::token::Token;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -38,6 +39,16 @@ pub struct FetchOptions {
     pub profile: Option<String>,
     /// Overall bound (`AWS_ECR_TIMEOUT`).
     pub timeout: Duration,
+    /// Assume this role with a web identity token instead of running the credential chain
+    /// (the kubelet plugin's per-pod service account).
+    pub web_identity: Option<WebIdentity>,
+}
+
+/// A role to assume with `AssumeRoleWithWebIdentity`.
+#[derive(Debug, Clone)]
+pub struct WebIdentity {
+    pub role_arn: String,
+    pub token: Secret,
 }
 
 impl FetchOptions {
@@ -45,6 +56,7 @@ impl FetchOptions {
         Ok(FetchOptions {
             profile: profile.or_else(|| env.profile().map(str::to_owned)),
             timeout: env.timeout()?,
+            web_identity: None,
         })
     }
 }
@@ -113,7 +125,10 @@ async fn fetch(
     trace.endpoint = Some(url);
 
     let started = Instant::now();
-    let resolved = credentials::resolve(&conf, options.profile.as_deref()).await?;
+    let resolved = match &options.web_identity {
+        Some(identity) => credentials::assume_role(&sdk, identity, operation_timeout(&sdk)).await?,
+        None => credentials::resolve(&conf, options.profile.as_deref()).await?,
+    };
     trace.source = Some(resolved.source);
     trace.credentials_time = Some(started.elapsed());
     log::debug(format_args!(
@@ -235,7 +250,7 @@ async fn private_token(
 ) -> Result<Token, Error> {
     let reply = client.get_authorization_token().send().await.map_err(|e| {
         api_error(
-            registry,
+            &registry.host,
             "ecr:GetAuthorizationToken",
             operation_timeout(sdk),
             e,
@@ -258,7 +273,7 @@ async fn public_token(
 ) -> Result<Token, Error> {
     let reply = client.get_authorization_token().send().await.map_err(|e| {
         api_error(
-            registry,
+            &registry.host,
             "ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken",
             operation_timeout(sdk),
             e,
@@ -324,8 +339,9 @@ const THROTTLING_CODES: &[&str] = &[
     "LimitExceededException",
 ];
 
-fn api_error<E>(
-    registry: &Registry,
+/// Classifies an API error; `subject` is what the request was for (a registry, a role).
+pub(crate) fn api_error<E>(
+    subject: &str,
     action: &'static str,
     timeout: Duration,
     err: SdkError<E, HttpResponse>,
@@ -333,7 +349,7 @@ fn api_error<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let host = registry.host.clone();
+    let host = subject.to_owned();
     match &err {
         SdkError::ServiceError(service) => {
             let status = service.raw().status().as_u16();

@@ -8,5 +8,6 @@ mod cache;
 mod commands;
 mod completions;
 mod get;
+mod kubernetes;
 mod protocol;
 mod support;

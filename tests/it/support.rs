@@ -213,6 +213,19 @@ impl EcrMock {
         self.mount(PUBLIC_TARGET, response)
     }
 
+    /// Answers STS (query protocol: no `X-Amz-Target`) with `response`.
+    pub fn sts(&self, response: ResponseTemplate) -> &Self {
+        self.runtime.block_on(
+            Mock::given(method("POST"))
+                .and(wiremock::matchers::body_string_contains(
+                    "Action=AssumeRoleWithWebIdentity",
+                ))
+                .respond_with(response)
+                .mount(&self.server),
+        );
+        self
+    }
+
     fn mount(&self, target: &str, response: ResponseTemplate) -> &Self {
         self.runtime.block_on(
             Mock::given(method("POST"))

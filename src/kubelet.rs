@@ -1,0 +1,230 @@
+//! The kubelet image credential provider plugin (`kubelet-plugin`).
+//!
+//! The kubelet runs us once per image pull it has no cached credentials for, with a
+//! `CredentialProviderRequest` on stdin, and caches our answer for `cacheDuration`. We answer
+//! from the same disk cache as `get`, and set `cacheDuration` to the time left until our own
+//! refresh point, so the kubelet asks again exactly when a new token is due.
+//!
+//! On Kubernetes 1.33+ with service-account tokens enabled for the plugin, the request also
+//! carries the pod's service account token and annotations; an
+//! `eks.amazonaws.com/ecr-role-arn` annotation makes us pull as that role (per-pod IAM for
+//! image pulls) instead of the node's credentials.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::aws::WebIdentity;
+use crate::config::Config;
+use crate::credentials;
+use crate::env::Env;
+use crate::error::Error;
+use crate::secret::Secret;
+
+const GROUP: &str = "credentialprovider.kubelet.k8s.io";
+const VERSIONS: &[&str] = &["v1", "v1beta1", "v1alpha1"];
+
+/// The service-account annotation naming the role to pull as.
+pub const ROLE_ANNOTATION: &str = "eks.amazonaws.com/ecr-role-arn";
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Request {
+    api_version: String,
+    kind: String,
+    #[serde(default)]
+    image: String,
+    #[serde(default)]
+    service_account_token: Option<Secret>,
+    #[serde(default)]
+    service_account_annotations: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Response<'a> {
+    api_version: &'a str,
+    kind: &'static str,
+    cache_key_type: &'static str,
+    cache_duration: String,
+    auth: BTreeMap<String, AuthConfig<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct AuthConfig<'a> {
+    username: &'a str,
+    password: &'a str,
+}
+
+/// Answers one request: the response JSON line, or an error for stderr.
+pub fn answer(input: &str, env: &Env, config: &Config) -> Result<String, Error> {
+    let request: Request = serde_json::from_str(input).map_err(|e| {
+        Error::BadInput(format!(
+            "kubelet-plugin: stdin is not a CredentialProviderRequest: {e}"
+        ))
+    })?;
+    let version = request
+        .api_version
+        .strip_prefix(GROUP)
+        .and_then(|v| v.strip_prefix('/'))
+        .filter(|v| VERSIONS.contains(v))
+        .ok_or_else(|| {
+            Error::BadInput(format!(
+                "kubelet-plugin: unsupported apiVersion {:?} (expected {GROUP}/v1, v1beta1 or v1alpha1)",
+                request.api_version
+            ))
+        })?;
+    if request.kind != "CredentialProviderRequest" {
+        return Err(Error::BadInput(format!(
+            "kubelet-plugin: unsupported kind {:?} (expected CredentialProviderRequest)",
+            request.kind
+        )));
+    }
+    let host = image_host(&request.image).ok_or_else(|| {
+        Error::BadInput(format!(
+            "kubelet-plugin: no image in the request ({:?})",
+            request.image
+        ))
+    })?;
+    let target = config.target(&host).ok_or_else(|| {
+        Error::BadInput(format!(
+            "kubelet-plugin: {host} is not an ECR registry (image {:?}); check matchImages",
+            request.image
+        ))
+    })?;
+    let web_identity = match (
+        request.service_account_annotations.get(ROLE_ANNOTATION),
+        request.service_account_token,
+    ) {
+        (Some(role_arn), Some(token)) => Some(WebIdentity {
+            role_arn: role_arn.clone(),
+            token,
+        }),
+        (Some(_), None) => {
+            return Err(Error::BadInput(format!(
+                "kubelet-plugin: the service account has {ROLE_ANNOTATION} but the request carries no token; set tokenAttributes in the CredentialProviderConfig"
+            )));
+        }
+        (None, _) => None,
+    };
+    let token = credentials::for_target_as(&target, env, config, web_identity).map_err(|e| {
+        match e {
+            Error::NotFound => Error::BadInput(format!(
+                "kubelet-plugin: no AWS credentials for {host}; public images need none: leave public.ecr.aws out of matchImages"
+            )),
+            other => other,
+        }
+    })?;
+    let window = env.refresh_window(config.refresh_window)?;
+    let api_version = format!("{GROUP}/{version}");
+    let response = Response {
+        api_version: &api_version,
+        kind: "CredentialProviderResponse",
+        cache_key_type: "Registry",
+        cache_duration: go_duration(cache_duration(token.expires_at, credentials::now(), window)),
+        auth: BTreeMap::from([(
+            host,
+            AuthConfig {
+                username: &token.username,
+                password: token.password.expose(),
+            },
+        )]),
+    };
+    let mut line = serde_json::to_string(&response).map_err(|e| Error::BadInput(e.to_string()))?;
+    line.push('\n');
+    Ok(line)
+}
+
+/// The registry part of an image reference (`host[:port]`, lower case), per the reference
+/// grammar: the first path component is a host if it has a `.` or a `:`, or is `localhost`;
+/// otherwise the image lives on Docker Hub.
+pub fn image_host(image: &str) -> Option<String> {
+    let image = image.trim();
+    if image.is_empty() {
+        return None;
+    }
+    let host = match image.split_once('/') {
+        Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => first,
+        _ => "docker.io",
+    };
+    Some(host.to_ascii_lowercase())
+}
+
+/// Time until the token's refresh point, `min(window, remaining / 2)` before expiry. For a
+/// token fetched just now this is exactly the cache's refresh point; later it is never past it.
+pub fn cache_duration(
+    expires_at: OffsetDateTime,
+    now: OffsetDateTime,
+    window: Duration,
+) -> Duration {
+    let remaining = (expires_at - now).whole_seconds().max(0).unsigned_abs();
+    let before = window.as_secs().min(remaining / 2);
+    Duration::from_secs(remaining - before)
+}
+
+/// Go's `time.Duration` text for whole seconds: `11h0m0s`, `5m3s`, `42s`, `0s`.
+pub fn go_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, _) => format!("{m}m{s}s"),
+        _ => format!("{h}h{m}m{s}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_hosts() {
+        let table = [
+            (
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1",
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            ),
+            (
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app@sha256:abc",
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            ),
+            ("localhost:5443/app", "localhost:5443"),
+            ("localhost/app", "localhost"),
+            ("Registry.Example.com/app", "registry.example.com"),
+            ("nginx", "docker.io"),
+            ("library/nginx:1", "docker.io"),
+        ];
+        for (image, host) in table {
+            assert_eq!(image_host(image).as_deref(), Some(host), "{image}");
+        }
+        assert_eq!(image_host("  "), None);
+    }
+
+    #[test]
+    fn go_durations() {
+        let d = |s| go_duration(Duration::from_secs(s));
+        assert_eq!(d(0), "0s");
+        assert_eq!(d(42), "42s");
+        assert_eq!(d(303), "5m3s");
+        assert_eq!(d(11 * 3600), "11h0m0s");
+        assert_eq!(d(11 * 3600 + 61), "11h1m1s");
+    }
+
+    #[test]
+    fn cache_duration_is_the_refresh_point() {
+        let now = OffsetDateTime::from_unix_timestamp(1_000_000).unwrap();
+        let hour = Duration::from_secs(3600);
+        let in_secs = |s| now + time::Duration::seconds(s);
+        assert_eq!(
+            cache_duration(in_secs(12 * 3600), now, hour),
+            Duration::from_secs(11 * 3600)
+        );
+        assert_eq!(
+            cache_duration(in_secs(1800), now, hour),
+            Duration::from_secs(900)
+        );
+        assert_eq!(cache_duration(in_secs(-5), now, hour), Duration::ZERO);
+    }
+}

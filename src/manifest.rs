@@ -1,0 +1,136 @@
+//! Kubernetes Secret manifests holding ECR credentials (`kube-secret`).
+//!
+//! For clusters where the kubelet plugin is not an option: a CronJob runs `kube-secret ... |
+//! kubectl apply -f -` every few hours, and Flux (`ImageRepository.spec.secretRef`,
+//! `imagePullSecrets`) or Rancher Fleet (`helmSecretName`) read the Secret.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use clap::ValueEnum;
+use serde_json::{Map, Value, json};
+use time::format_description::well_known::Rfc3339;
+
+use crate::cli;
+use crate::config::Config;
+use crate::dockerconfig;
+use crate::env::Env;
+use crate::error::Error;
+
+/// The Secret types we write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SecretType {
+    /// `kubernetes.io/dockerconfigjson`: imagePullSecrets, Flux.
+    Dockerconfigjson,
+    /// `kubernetes.io/basic-auth` with `username`/`password`: Fleet's `helmSecretName`.
+    BasicAuth,
+}
+
+/// The Secret manifest as one line of JSON, for `kubectl apply -f -`.
+pub fn secret(
+    registries: &[String],
+    name: &str,
+    namespace: Option<&str>,
+    kind: SecretType,
+    env: &Env,
+    config: &Config,
+) -> Result<String, Error> {
+    check_name("--name", name, 253)?;
+    if let Some(namespace) = namespace {
+        check_name("--namespace", namespace, 63)?;
+    }
+    if kind == SecretType::BasicAuth && registries.len() != 1 {
+        return Err(Error::Config(
+            "--type basic-auth holds one registry's credentials; name exactly one".into(),
+        ));
+    }
+    let mut auths = Map::new();
+    let mut earliest_expiry = None;
+    let mut basic = None;
+    for registry in registries {
+        let target = cli::resolve(registry, config)?;
+        let token = cli::for_command(&target, env, config)?;
+        let password = token.password.expose();
+        earliest_expiry = Some(match earliest_expiry {
+            Some(t) if t < token.expires_at => t,
+            _ => token.expires_at,
+        });
+        auths.insert(
+            dockerconfig::config_key(registry),
+            json!({
+                "username": token.username,
+                "password": password,
+                "auth": STANDARD.encode(format!("{}:{password}", token.username)),
+            }),
+        );
+        basic = Some((token.username.clone(), password.to_owned()));
+    }
+    let (secret_type, data) = match (kind, basic) {
+        (SecretType::BasicAuth, Some((username, password))) => (
+            "kubernetes.io/basic-auth",
+            json!({
+                "username": STANDARD.encode(username),
+                "password": STANDARD.encode(password),
+            }),
+        ),
+        _ => (
+            "kubernetes.io/dockerconfigjson",
+            json!({ ".dockerconfigjson": STANDARD.encode(json!({ "auths": auths }).to_string()) }),
+        ),
+    };
+    let mut metadata = json!({
+        "name": name,
+        "labels": { "app.kubernetes.io/managed-by": cli::NAME },
+    });
+    if let Some(expiry) = earliest_expiry.and_then(|t| t.format(&Rfc3339).ok()) {
+        metadata["annotations"] = json!({ "ecr-login.expires-at": expiry });
+    }
+    if let Some(namespace) = namespace {
+        metadata["namespace"] = Value::from(namespace);
+    }
+    let manifest = json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": metadata,
+        "type": secret_type,
+        "data": data,
+    });
+    Ok(format!("{manifest}\n"))
+}
+
+/// Kubernetes object names: lower-case alphanumerics, `-` and `.`, alphanumeric at both ends.
+fn check_name(flag: &str, name: &str, max: usize) -> Result<(), Error> {
+    let ok = !name.is_empty()
+        && name.len() <= max
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "{flag} {name:?} is not a valid Kubernetes name (lower-case letters, digits, '-', '.'; at most {max})"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_checked() {
+        assert!(check_name("--name", "ecr-pull.v1", 253).is_ok());
+        for bad in [
+            "",
+            "Upper",
+            "-lead",
+            "trail-",
+            "under_score",
+            &"a".repeat(64),
+        ] {
+            assert!(check_name("--namespace", bad, 63).is_err(), "{bad}");
+        }
+    }
+}

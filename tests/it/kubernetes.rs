@@ -1,0 +1,343 @@
+//! The kubelet credential provider plugin and the Secret manifests.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+use wiremock::ResponseTemplate;
+
+use crate::support::*;
+
+const VERSIONS: [(&str, &str, &str); 3] = [
+    (
+        include_str!("../fixtures/kubelet/request-v1.json"),
+        include_str!("../fixtures/kubelet/response-v1.json"),
+        "v1",
+    ),
+    (
+        include_str!("../fixtures/kubelet/request-v1beta1.json"),
+        include_str!("../fixtures/kubelet/response-v1beta1.json"),
+        "v1beta1",
+    ),
+    (
+        include_str!("../fixtures/kubelet/request-v1alpha1.json"),
+        include_str!("../fixtures/kubelet/response-v1alpha1.json"),
+        "v1alpha1",
+    ),
+];
+
+/// Go duration text → seconds (only the `XhYmZs` forms we emit).
+fn go_seconds(text: &str) -> u64 {
+    let mut total = 0;
+    let mut number = String::new();
+    for c in text.chars() {
+        match c {
+            '0'..='9' => number.push(c),
+            'h' | 'm' | 's' => {
+                let n: u64 = number.parse().unwrap();
+                total += n * match c {
+                    'h' => 3600,
+                    'm' => 60,
+                    _ => 1,
+                };
+                number.clear();
+            }
+            _ => panic!("not a Go duration: {text}"),
+        }
+    }
+    total
+}
+
+/// The response with its cacheDuration checked against `expected` (± a few seconds of test
+/// run time) and replaced by the fixture's value.
+fn normalised(stdout: &str, expected: u64, fixture_value: &str) -> Value {
+    let mut response: Value = serde_json::from_str(stdout).unwrap();
+    let duration = go_seconds(response["cacheDuration"].as_str().unwrap());
+    assert!(
+        (expected.saturating_sub(5)..=expected).contains(&duration),
+        "cacheDuration {duration}s, expected about {expected}s"
+    );
+    response["cacheDuration"] = fixture_value.into();
+    response
+}
+
+#[test]
+fn every_api_version_is_answered_in_kind() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("kubelet-pw", 43_200)));
+    let sandbox = Sandbox::new().static_keys().endpoints(&mock);
+    for (request, response, version) in VERSIONS {
+        let run = sandbox.run(&["kubelet-plugin"], request);
+        assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{version}");
+        let expected: Value = serde_json::from_str(response).unwrap();
+        assert_eq!(
+            normalised(&run.stdout, 11 * 3600, "11h0m0s"),
+            expected,
+            "{version}"
+        );
+    }
+    assert_eq!(mock.requests().len(), 1, "the plugin shares the disk cache");
+    assert_eq!(
+        sandbox.get(HOST).stdout,
+        get_line(HOST, "kubelet-pw"),
+        "and so does get"
+    );
+}
+
+#[test]
+fn cache_duration_tracks_the_refresh_point_of_short_tokens() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("short", 1_800)));
+    let run = Sandbox::new()
+        .static_keys()
+        .endpoints(&mock)
+        .run(&["kubelet-plugin"], VERSIONS[0].0);
+    assert_eq!(run.code, 0, "{run:?}");
+    normalised(&run.stdout, 900, "x");
+}
+
+#[test]
+fn an_aliased_image_is_keyed_by_its_own_host() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("alias-pw", 43_200)));
+    let sandbox = Sandbox::new().static_keys().endpoints(&mock);
+    let config = sandbox.home.path().join("c.toml");
+    std::fs::write(
+        &config,
+        "[registries.\"localhost:5443\"]\nalias_of = \"123456789012.dkr.ecr.eu-west-1.amazonaws.com\"\n",
+    )
+    .unwrap();
+    let sandbox = sandbox.env("AWS_ECR_CONFIG", config.display().to_string());
+    let request = json!({"apiVersion": "credentialprovider.kubelet.k8s.io/v1", "kind": "CredentialProviderRequest", "image": "localhost:5443/app@sha256:0123"});
+    let run = sandbox.run(&["kubelet-plugin"], request.to_string());
+    assert_eq!(run.code, 0, "{run:?}");
+    let response: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        response["auth"],
+        json!({"localhost:5443": {"username": "AWS", "password": "alias-pw"}})
+    );
+}
+
+#[test]
+fn bad_requests_fail_on_stderr_with_empty_stdout() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("never", 43_200)));
+    let sandbox = Sandbox::new().static_keys().endpoints(&mock);
+    let request = |api: &str, kind: &str, image: &str| {
+        json!({"apiVersion": api, "kind": kind, "image": image}).to_string()
+    };
+    let v1 = "credentialprovider.kubelet.k8s.io/v1";
+    let cases = [
+        ("{not json".to_owned(), "is not a CredentialProviderRequest"),
+        (
+            request(v1, "CredentialProviderRequest", "docker.io/library/nginx:1"),
+            "docker.io is not an ECR registry",
+        ),
+        (
+            request(v1, "CredentialProviderRequest", "nginx"),
+            "docker.io is not an ECR registry",
+        ),
+        (
+            request(
+                v1,
+                "SomethingElse",
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/a",
+            ),
+            "unsupported kind",
+        ),
+        (
+            request(
+                "credentialprovider.kubelet.k8s.io/v2",
+                "CredentialProviderRequest",
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/a",
+            ),
+            "unsupported apiVersion",
+        ),
+        (
+            request(
+                "v1",
+                "CredentialProviderRequest",
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/a",
+            ),
+            "unsupported apiVersion",
+        ),
+        (
+            request(v1, "CredentialProviderRequest", ""),
+            "no image in the request",
+        ),
+        (String::new(), "is not a CredentialProviderRequest"),
+    ];
+    for (input, message) in cases {
+        let run = sandbox.run(&["kubelet-plugin"], input.clone());
+        assert_ne!(run.code, 0, "{input}");
+        assert_eq!(run.stdout, "", "{input}");
+        assert!(run.stderr.contains(message), "{input}: {}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    }
+    assert!(mock.requests().is_empty());
+}
+
+fn sts_reply(access_key: &str) -> ResponseTemplate {
+    let expiration = time::OffsetDateTime::from_unix_timestamp(unix_now() + 3600)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    ResponseTemplate::new(200)
+        .insert_header("content-type", "text/xml")
+        .set_body_string(format!(
+            r#"<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleWithWebIdentityResult>
+    <Credentials>
+      <AccessKeyId>{access_key}</AccessKeyId>
+      <SecretAccessKey>rolesecret</SecretAccessKey>
+      <SessionToken>rolesession</SessionToken>
+      <Expiration>{expiration}</Expiration>
+    </Credentials>
+    <SubjectFromWebIdentityToken>system:serviceaccount:team:app</SubjectFromWebIdentityToken>
+    <AssumedRoleUser>
+      <Arn>arn:aws:sts::123456789012:assumed-role/team-pull/docker-credential-ecr-login</Arn>
+      <AssumedRoleId>AROAEXAMPLE:docker-credential-ecr-login</AssumedRoleId>
+    </AssumedRoleUser>
+  </AssumeRoleWithWebIdentityResult>
+  <ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>
+</AssumeRoleWithWebIdentityResponse>"#
+        ))
+}
+
+#[test]
+fn a_service_account_role_is_assumed_and_cached_per_role() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("role-pw", 43_200)));
+    mock.sts(sts_reply("ASIAROLEROLEROLEROLE"));
+    // The node itself has no credentials at all: the pod's role is enough.
+    let sandbox = Sandbox::new()
+        .endpoints(&mock)
+        .env("AWS_ENDPOINT_URL_STS", mock.url());
+    let request = include_str!("../fixtures/kubelet/request-service-account.json");
+    let run = sandbox.run(&["kubelet-plugin"], request);
+    assert_eq!(run.code, 0, "{run:?}");
+    let response: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(response["auth"][HOST]["password"], "role-pw");
+
+    let requests = mock.requests();
+    let sts = requests
+        .iter()
+        .find(|r| header_of(r, "x-amz-target").is_empty())
+        .unwrap();
+    let body = String::from_utf8_lossy(&sts.body);
+    assert!(body.contains("Action=AssumeRoleWithWebIdentity"), "{body}");
+    assert!(
+        body.contains("RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fteam-pull"),
+        "{body}"
+    );
+    assert!(
+        body.contains("WebIdentityToken=eyJhbGciOiJSUzI1NiJ9.pod-token.signature"),
+        "{body}"
+    );
+    let ecr = requests
+        .iter()
+        .find(|r| header_of(r, "x-amz-target") == ECR_TARGET)
+        .unwrap();
+    assert!(header_of(ecr, "authorization").contains("Credential=ASIAROLEROLEROLEROLE/"));
+    assert_eq!(header_of(ecr, "x-amz-security-token"), "rolesession");
+
+    sandbox.run(&["kubelet-plugin"], request);
+    assert_eq!(mock.requests().len(), 2, "the same role is a cache hit");
+    let other_role = request.replace("role/team-pull", "role/other-team");
+    assert_eq!(sandbox.run(&["kubelet-plugin"], other_role).code, 0);
+    assert_eq!(mock.requests().len(), 4, "another role is another entry");
+
+    let no_token = json!({
+        "apiVersion": "credentialprovider.kubelet.k8s.io/v1", "kind": "CredentialProviderRequest",
+        "image": format!("{HOST}/app"),
+        "serviceAccountAnnotations": {"eks.amazonaws.com/ecr-role-arn": "arn:aws:iam::123456789012:role/x"},
+    });
+    let run = sandbox.run(&["kubelet-plugin"], no_token.to_string());
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("carries no token"), "{}", run.stderr);
+}
+
+#[test]
+fn kube_secret_dockerconfigjson_holds_every_registry() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("pw-a", 43_200)));
+    mock.public(json_reply(public_reply("pw-b", 43_200)));
+    let sandbox = Sandbox::new().static_keys().endpoints(&mock);
+    let run = sandbox.run(
+        &[
+            "kube-secret",
+            HOST,
+            "public.ecr.aws",
+            "--name",
+            "ecr-pull",
+            "--namespace",
+            "flux-system",
+        ],
+        "",
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let secret: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(secret["apiVersion"], "v1");
+    assert_eq!(secret["kind"], "Secret");
+    assert_eq!(secret["type"], "kubernetes.io/dockerconfigjson");
+    assert_eq!(secret["metadata"]["name"], "ecr-pull");
+    assert_eq!(secret["metadata"]["namespace"], "flux-system");
+    assert!(secret["metadata"]["annotations"]["ecr-login.expires-at"].is_string());
+    let inner = STANDARD
+        .decode(secret["data"][".dockerconfigjson"].as_str().unwrap())
+        .unwrap();
+    let inner: Value = serde_json::from_slice(&inner).unwrap();
+    assert_eq!(
+        inner,
+        json!({"auths": {
+            HOST: {"username": "AWS", "password": "pw-a", "auth": b64("AWS:pw-a")},
+            "public.ecr.aws": {"username": "AWS", "password": "pw-b", "auth": b64("AWS:pw-b")},
+        }})
+    );
+}
+
+#[test]
+fn kube_secret_basic_auth_for_fleet() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("fleet-pw", 43_200)));
+    let sandbox = Sandbox::new().static_keys().endpoints(&mock);
+    let run = sandbox.run(
+        &[
+            "kube-secret",
+            HOST,
+            "--name",
+            "ecr-helm",
+            "--type",
+            "basic-auth",
+        ],
+        "",
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let secret: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(secret["type"], "kubernetes.io/basic-auth");
+    assert!(secret["metadata"].get("namespace").is_none());
+    assert_eq!(
+        secret["data"],
+        json!({"username": b64("AWS"), "password": b64("fleet-pw")})
+    );
+
+    let two = sandbox.run(
+        &[
+            "kube-secret",
+            HOST,
+            "public.ecr.aws",
+            "--name",
+            "x",
+            "--type",
+            "basic-auth",
+        ],
+        "",
+    );
+    assert_eq!((two.code, two.stdout.as_str()), (1, ""));
+    let bad_name = sandbox.run(&["kube-secret", HOST, "--name", "Not_Valid"], "");
+    assert_eq!(bad_name.code, 1);
+    assert!(
+        bad_name.stderr.contains("not a valid Kubernetes name"),
+        "{}",
+        bad_name.stderr
+    );
+}
