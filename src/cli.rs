@@ -198,7 +198,13 @@ pub fn main() -> ExitCode {
     let env = Env::from_process();
     crate::log::init(&env);
     match cli.command {
-        Command::Get => protocol_reply(get(io::stdin().lock(), &env)),
+        Command::Get => protocol_reply(get(io::stdin().lock(), &env).inspect_err(|e| {
+            // Some clients (the docker CLI) drop a helper's error and carry on anonymously,
+            // but pass its stderr through: the cause must reach the user there too.
+            if !matches!(e, Error::NotFound | Error::MissingServerUrl) {
+                let _ = writeln!(io::stderr().lock(), "{e}");
+            }
+        })),
         Command::Store => protocol_reply(
             protocol::read_input(io::stdin().lock())
                 .and_then(|input| protocol::check_store(&input))

@@ -10,3 +10,7 @@ if cargo tree --locked -e normal --prefix none | grep -E '^(hyper v0\.|rustls v0
     exit 1
 fi
 cargo test --locked
+# End to end with docker, skopeo, podman, moto and a registry (installs what it needs).
+if [ "${SKIP_E2E:-}" != 1 ]; then
+    tests/e2e/run.sh
+fi
