@@ -323,6 +323,17 @@ profile = "partner"
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_or_fails_with_one_line(text in "(\\PC|\n|\\[|\\]|=|\"){0,300}") {
+            if let Err(e) = Config::parse(&text, PathBuf::from("/c.toml")) {
+                let message = e.to_string();
+                proptest::prop_assert!(message.starts_with("ecr-login: config file /c.toml"));
+                proptest::prop_assert!(!message.contains('\n'), "{}", message);
+            }
+        }
+    }
+
     #[test]
     fn a_missing_default_file_is_empty_but_a_named_one_is_an_error() {
         let dir = tempfile::tempdir().unwrap();

@@ -202,6 +202,15 @@ mod tests {
         assert_eq!(image_host("  "), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn image_host_never_panics(image in ".{0,200}") {
+            if let Some(host) = image_host(&image) {
+                proptest::prop_assert!(!host.contains('/'));
+            }
+        }
+    }
+
     #[test]
     fn go_durations() {
         let d = |s| go_duration(Duration::from_secs(s));

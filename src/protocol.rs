@@ -134,6 +134,20 @@ mod tests {
         assert!(!err.contains('\n'));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn protocol_input_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            let input = read_input(&bytes[..]).unwrap();
+            if let Ok(url) = server_url(&input) {
+                proptest::prop_assert!(!url.is_empty() && !url.contains('\n'));
+                proptest::prop_assert_eq!(url, url.trim());
+            }
+            if let Err(e) = check_store(&input) {
+                proptest::prop_assert!(!e.to_string().contains('\n'));
+            }
+        }
+    }
+
     #[test]
     fn input_is_bounded() {
         let big = vec![b'a'; (MAX_INPUT + 1) as usize];

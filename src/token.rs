@@ -29,8 +29,9 @@ impl Token {
             .ok_or("the reply has no authorizationToken")?;
         let (secs, nanos) = expires_at.ok_or("the reply has no expiresAt")?;
         let expires_at = OffsetDateTime::from_unix_timestamp(secs)
-            .map(|t| t + time::Duration::nanoseconds(i64::from(nanos)))
-            .map_err(|_| format!("expiresAt {secs} is out of range"))?;
+            .ok()
+            .and_then(|t| t.checked_add(time::Duration::nanoseconds(i64::from(nanos))))
+            .ok_or_else(|| format!("expiresAt {secs} is out of range"))?;
         let decoded = STANDARD
             .decode(encoded.trim())
             .map_err(|_| "authorizationToken is not valid base64".to_owned())?;
@@ -64,6 +65,14 @@ mod tests {
         assert_eq!(t.username, "AWS");
         assert_eq!(t.password.expose(), "pa:ss");
         assert_eq!(t.expires_at.unix_timestamp(), 1_900_000_000);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decoding_never_panics(token in ".{0,200}", secs in proptest::num::i64::ANY, nanos in 0u32..2_000_000_000) {
+            let _ = Token::decode(Some(&token), Some((secs, nanos)));
+            let _ = Token::decode(Some(&STANDARD.encode(&token)), Some((secs, nanos)));
+        }
     }
 
     #[test]

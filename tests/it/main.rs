@@ -10,4 +10,5 @@ mod completions;
 mod get;
 mod kubernetes;
 mod protocol;
+mod reliability;
 mod support;

@@ -208,6 +208,33 @@ impl EcrMock {
         self.mount(ECR_TARGET, response)
     }
 
+    /// Answers the private API with whatever `respond` makes of each request.
+    pub fn ecr_with(
+        &self,
+        respond: impl Fn(&Request) -> ResponseTemplate + Send + Sync + 'static,
+    ) -> &Self {
+        self.runtime.block_on(
+            Mock::given(method("POST"))
+                .and(header("x-amz-target", ECR_TARGET))
+                .respond_with(respond)
+                .mount(&self.server),
+        );
+        self
+    }
+
+    /// Answers the private API with `response` once, before any other answer.
+    pub fn ecr_once(&self, response: ResponseTemplate) -> &Self {
+        self.runtime.block_on(
+            Mock::given(method("POST"))
+                .and(header("x-amz-target", ECR_TARGET))
+                .respond_with(response)
+                .up_to_n_times(1)
+                .with_priority(1)
+                .mount(&self.server),
+        );
+        self
+    }
+
     /// Answers ECR Public's API with `response`.
     pub fn public(&self, response: ResponseTemplate) -> &Self {
         self.mount(PUBLIC_TARGET, response)

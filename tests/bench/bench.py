@@ -1,0 +1,326 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: this helper against Amazon's Go helper, on one local ECR endpoint.
+
+Both helpers reach the same TLS endpoint the way the Go helper can: /etc/hosts points
+api.ecr.<region>.amazonaws.com at 127.0.0.1:443, served by a local mock of
+GetAuthorizationToken with real (12 h) expiries and a certificate from a throwaway CA
+(AWS_CA_BUNDLE for both). /etc/hosts is restored on exit. Needs root (port 443, /etc/hosts),
+Debian's amazon-ecr-credential-helper, openssl, and a release build of this helper.
+
+Runs are paired (ours, Go, ours, Go, ...) so both see the same machine load; the table gives
+medians and the median of the per-pair ratios. This is a measurement, not a test: it prints
+figures and never fails on them.
+
+Usage: tests/bench/bench.py [--runs N] [--ours PATH] [--go PATH]
+"""
+
+import argparse
+import base64
+import json
+import os
+import shutil
+import socket
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+REGISTRY = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
+API_HOST = f"api.ecr.{REGION}.amazonaws.com"
+HOSTS_LINE = f"127.0.0.1 {API_HOST} # ecr-login bench\n"
+
+
+class Counter:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.count = 0
+
+    def bump(self):
+        with self.lock:
+            self.count += 1
+
+
+def start_api(cert, key, counter, delay=0.0):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            length = int(self.headers.get("content-length", 0))
+            self.rfile.read(length)
+            counter.bump()
+            if delay:
+                time.sleep(delay)
+            token = base64.b64encode(b"AWS:bench-password").decode()
+            body = json.dumps(
+                {
+                    "authorizationData": [
+                        {
+                            "authorizationToken": token,
+                            "expiresAt": time.time() + 12 * 3600,
+                            "proxyEndpoint": f"https://{REGISTRY}",
+                        }
+                    ]
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/x-amz-json-1.1")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 443), Handler)
+    server.daemon_threads = True
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def silent_listener():
+    """Accepts connections and never answers: a hung metadata service."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    held = []
+
+    def run():
+        while True:
+            try:
+                conn, _ = sock.accept()
+                held.append(conn)
+            except OSError:
+                return
+
+    threading.Thread(target=run, daemon=True).start()
+    return sock
+
+
+def make_certs(work):
+    def run(*args):
+        subprocess.run(args, check=True, capture_output=True)
+
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        "-subj", "/CN=bench CA", "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        "-keyout", f"{work}/ca.key", "-out", f"{work}/ca.pem")
+    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={API_HOST}",
+        "-keyout", f"{work}/leaf.key", "-out", f"{work}/leaf.csr")
+    with open(f"{work}/leaf.ext", "w") as f:
+        f.write(f"subjectAltName=DNS:{API_HOST}\nbasicConstraints=CA:FALSE\n"
+                "extendedKeyUsage=serverAuth\n")
+    run("openssl", "x509", "-req", "-in", f"{work}/leaf.csr", "-CA", f"{work}/ca.pem",
+        "-CAkey", f"{work}/ca.key", "-CAcreateserial", "-days", "2",
+        "-extfile", f"{work}/leaf.ext", "-out", f"{work}/leaf.pem")
+    return f"{work}/ca.pem", f"{work}/leaf.pem", f"{work}/leaf.key"
+
+
+def timed(cmd, env, stdin=REGISTRY):
+    """Runs one process; returns (seconds, exit code, stdout)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    out, _ = proc.communicate(stdin.encode())
+    elapsed = time.perf_counter() - start
+    return elapsed, proc.returncode, out
+
+
+def peak_rss(cmd, env):
+    """Peak RSS (KiB) of one run, from wait4's rusage."""
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    proc.stdin.write(REGISTRY.encode())
+    proc.stdin.close()
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.returncode = 0
+    return usage.ru_maxrss
+
+
+def paired(runs, a, b, env_a, env_b, warm=True):
+    """Alternating runs of a and b; returns (times_a, times_b, ratios)."""
+    if warm:
+        for _ in range(3):
+            timed(a, env_a)
+            timed(b, env_b)
+    ta, tb = [], []
+    for _ in range(runs):
+        ea, ca, _ = timed(a, env_a)
+        eb, cb, _ = timed(b, env_b)
+        if ca != 0 or cb != 0:
+            raise SystemExit(f"a run failed: {a} -> {ca}, {b} -> {cb}")
+        ta.append(ea)
+        tb.append(eb)
+    return ta, tb, [x / y for x, y in zip(ta, tb)]
+
+
+def ms(values):
+    return f"{statistics.median(values) * 1000:.2f} ms"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--ours", default="target/release/docker-credential-ecr-login")
+    parser.add_argument("--go", default="/usr/bin/docker-credential-ecr-login")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        raise SystemExit("run as root: the Go helper reaches a local endpoint only via /etc/hosts and port 443")
+    ours = os.path.abspath(args.ours)
+    for path in (ours, args.go):
+        if not os.access(path, os.X_OK):
+            raise SystemExit(f"missing {path} (cargo build --release; apt-get install amazon-ecr-credential-helper)")
+
+    work = tempfile.mkdtemp(prefix="ecr-bench-")
+    with open("/etc/hosts") as f:
+        original_hosts = f.read()
+    try:
+        with open("/etc/hosts", "a") as f:
+            f.write(HOSTS_LINE)
+        run_all(args, ours, work)
+    finally:
+        with open("/etc/hosts", "w") as f:
+            f.write(original_hosts)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_all(args, ours, work):
+    ca, cert, key = make_certs(work)
+    counter = Counter()
+    api = start_api(cert, key, counter)
+
+    def env_for(name, **extra):
+        home = f"{work}/home-{name}"
+        os.makedirs(home, exist_ok=True)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": home,
+            "AWS_ACCESS_KEY_ID": "AKIDBENCHBENCHBENCH0",
+            "AWS_SECRET_ACCESS_KEY": "bench-secret",
+            "AWS_CA_BUNDLE": ca,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_ECR_CACHE_DIR": f"{home}/cache",
+        }
+        env.update(extra)
+        return env
+
+    rows = []
+    true = ["/bin/true"]
+
+    # Warm get, static keys.
+    e_ours, e_go = env_for("ours"), env_for("go")
+    t_ours, t_go, ratios = paired(args.runs, [ours, "get"], [args.go, "get"], e_ours, e_go)
+    t_ours_again, t_true, true_ratios = paired(args.runs, [ours, "get"], true, e_ours, e_ours)
+    rows.append(("warm get, static keys", ms(t_ours), ms(t_go), statistics.median(ratios), "<= 0.5"))
+    rows.append(("warm get against /bin/true (Go column: /bin/true)", ms(t_ours_again),
+                 ms(t_true), statistics.median(true_ratios), "<= 2.5"))
+
+    # Warm get, a credential_process that takes 100 ms.
+    script = f"{work}/slow-credentials.sh"
+    with open(script, "w") as f:
+        f.write('#!/bin/sh\nsleep 0.1\necho \'{"Version":1,"AccessKeyId":"AKIDSLOWSLOWSLOWSLO0","SecretAccessKey":"s"}\'\n')
+    os.chmod(script, 0o755)
+    config = f"{work}/aws-config"
+    with open(config, "w") as f:
+        f.write(f"[profile slow]\ncredential_process = {script}\n")
+    slow = dict(AWS_PROFILE="slow", AWS_CONFIG_FILE=config, AWS_SDK_LOAD_CONFIG="1")
+    e_ours = env_for("ours-slow", **slow)
+    e_go = env_for("go-slow", **slow)
+    for env in (e_ours, e_go):
+        env.pop("AWS_ACCESS_KEY_ID")
+        env.pop("AWS_SECRET_ACCESS_KEY")
+    t_ours, t_go, ratios = paired(max(20, args.runs // 5), [ours, "get"], [args.go, "get"], e_ours, e_go)
+    rows.append(("warm get, 100 ms credential_process", ms(t_ours), ms(t_go), statistics.median(ratios), "<= 0.05"))
+
+    # Cold get over TLS, caches off.
+    e_ours = env_for("ours-cold", AWS_ECR_DISABLE_CACHE="1")
+    e_go = env_for("go-cold", AWS_ECR_DISABLE_CACHE="1")
+    t_ours, t_go, ratios = paired(max(20, args.runs // 4), [ours, "get"], [args.go, "get"], e_ours, e_go)
+    rows.append(("cold get over TLS (caches off)", ms(t_ours), ms(t_go), statistics.median(ratios), "<= 0.8"))
+
+    # 32 concurrent cold gets against a slow API: how many API calls?
+    api.shutdown()
+    api.server_close()
+    calls = {}
+    for name, helper in (("ours", ours), ("go", args.go)):
+        counter = Counter()
+        api = start_api(cert, key, counter, delay=0.2)
+        env = env_for(f"{name}-storm")
+        procs = [subprocess.Popen([helper, "get"], env=env, stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                 for _ in range(32)]
+        for proc in procs:
+            proc.stdin.write(REGISTRY.encode())
+            proc.stdin.close()
+        ok = sum(1 for proc in procs if proc.wait() == 0)
+        calls[name] = (counter.count, ok)
+        api.shutdown()
+        api.server_close()
+    rows.append(("32 concurrent cold gets: API calls", str(calls["ours"][0]), str(calls["go"][0]), None, "ours = 1"))
+
+    # No credentials; a metadata service that accepts and never answers.
+    hung = silent_listener()
+    imds = f"http://127.0.0.1:{hung.getsockname()[1]}"
+    env = {"PATH": os.environ.get("PATH", ""), "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds,
+           "AWS_CA_BUNDLE": ca}
+    times = {}
+    for name, helper in (("ours", ours), ("go", args.go)):
+        home = f"{work}/home-{name}-nocreds"
+        os.makedirs(home, exist_ok=True)
+        elapsed, code, _ = timed([helper, "get"], dict(env, HOME=home, AWS_ECR_CACHE_DIR=f"{home}/c"))
+        times[name] = (elapsed, code)
+    hung.close()
+    rows.append(("no credentials, hung metadata service", f"{times['ours'][0]:.2f} s",
+                 f"{times['go'][0]:.2f} s", times["ours"][0] / times["go"][0], "ours <= 1.5 s"))
+
+    # Peak RSS of a warm get.
+    counter = Counter()
+    api = start_api(cert, key, counter)
+    e_ours, e_go = env_for("ours"), env_for("go")
+    rss_ours = statistics.median(peak_rss([ours, "get"], e_ours) for _ in range(20))
+    rss_go = statistics.median(peak_rss([args.go, "get"], e_go) for _ in range(20))
+    rows.append(("peak RSS, warm get", f"{rss_ours / 1024:.1f} MiB", f"{rss_go / 1024:.1f} MiB",
+                 rss_ours / rss_go, "<= 1"))
+
+    # Binary size.
+    size_ours = os.path.getsize(ours)
+    size_go = os.path.getsize(args.go)
+    rows.append(("binary size", f"{size_ours / 1e6:.1f} MB", f"{size_go / 1e6:.1f} MB",
+                 size_ours / size_go, "ours <= 10 MB"))
+
+    # Hit cost against the number of cached entries.
+    scaling = []
+    for entries in (1, 100, 10_000):
+        env = env_for(f"scale-{entries}")
+        timed([ours, "get"], env)
+        cache = env["AWS_ECR_CACHE_DIR"]
+        [entry] = [n for n in os.listdir(cache) if n.endswith(".json")]
+        for i in range(entries - 1):
+            shutil.copyfile(f"{cache}/{entry}", f"{cache}/token-v1-{i:032x}.json")
+        t, _, _ = paired(max(50, args.runs // 2), [ours, "get"], true, env, env)
+        scaling.append((entries, ms(t)))
+    api.shutdown()
+
+    print(f"\nours: {ours}\nGo:   {args.go}\n")
+    print(f"| scenario | ours | Go | ours/Go (median of pairs) | target |")
+    print("|---|---|---|---|---|")
+    for name, a, b, ratio, target in rows:
+        r = "" if ratio is None else f"{ratio:.3f}"
+        print(f"| {name} | {a} | {b} | {r} | {target} |")
+    print("\n| cached entries | warm get (ours) |")
+    print("|---|---|")
+    for entries, t in scaling:
+        print(f"| {entries} | {t} |")
+    print(f"\n32 concurrent gets answered: ours {calls['ours'][1]}/32, Go {calls['go'][1]}/32")
+
+
+if __name__ == "__main__":
+    main()
