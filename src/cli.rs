@@ -191,13 +191,16 @@ pub fn command() -> clap::Command {
 /// Runs the program and returns its exit code.
 pub fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
-    let cli = match Cli::try_parse_from(&args) {
-        Ok(cli) => cli,
-        Err(e) => return usage_error(&e, &args),
+    let action = match protocol_verb(&args) {
+        Some(action) => action,
+        None => match Cli::try_parse_from(&args) {
+            Ok(cli) => cli.command,
+            Err(e) => return usage_error(&e, &args),
+        },
     };
     let env = Env::from_process();
     crate::log::init(&env);
-    match cli.command {
+    match action {
         Command::Get => protocol_reply(get(io::stdin().lock(), &env).inspect_err(|e| {
             // Some clients (the docker CLI) drop a helper's error and carry on anonymously,
             // but pass its stderr through: the cause must reach the user there too.
@@ -261,6 +264,22 @@ pub fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The protocol verbs, recognised without building clap's command tree: docker runs us with
+/// exactly one argument on every pull, and the parser costs more than a cache hit.
+fn protocol_verb(args: &[OsString]) -> Option<Command> {
+    let [_, verb] = args else {
+        return None;
+    };
+    Some(match verb.to_str()? {
+        "get" => Command::Get,
+        "store" => Command::Store,
+        "erase" => Command::Erase,
+        "list" => Command::List,
+        "version" => Command::Version,
+        _ => return None,
+    })
 }
 
 /// The protocol's shape: the answer, or one error line, both on stdout.

@@ -2,27 +2,40 @@
 //!
 //! hyper 1 + rustls with the ring provider: the SDK's default client would pull in aws-lc and,
 //! through the service crates' default features, a second, legacy hyper 0.14 stack.
+//!
+//! Trust roots are where a cold `get` spends its time: the generic loader reads the system
+//! bundle *and* every hashed file of `/etc/ssl/certs` (the same certificates again). We read
+//! one PEM bundle instead, and vet every certificate first, because the client panics on one it
+//! cannot parse.
+
+use std::path::Path;
 
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_http_client::{Builder, ConnectorBuilder};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
 
 use super::error_chain;
 use crate::env::Env;
 use crate::error::Error;
+use crate::log;
 
-/// The system roots plus `AWS_CA_BUNDLE` (rustls-native-certs already honours
-/// `SSL_CERT_FILE`/`SSL_CERT_DIR`), and `HTTPS_PROXY`/`NO_PROXY` from the environment.
+/// Where distributions keep their CA bundle, most common first.
+const SYSTEM_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+/// The client, with `HTTPS_PROXY`/`NO_PROXY` from the environment and [`trust_store`] roots.
 pub fn client(env: &Env) -> Result<SharedHttpClient, Error> {
-    let mut trust = TrustStore::default();
-    if let Some(path) = env.get("AWS_CA_BUNDLE") {
-        let pem = std::fs::read(path)
-            .map_err(|e| Error::Config(format!("cannot read AWS_CA_BUNDLE {path}: {e}")))?;
-        trust = trust.with_pem_certificate(pem);
-    }
     let tls_context = TlsContext::builder()
-        .with_trust_store(trust)
+        .with_trust_store(trust_store(env)?)
         .build()
         .map_err(|e| Error::Config(format!("bad TLS settings: {}", error_chain(&e))))?;
     Ok(
@@ -40,4 +53,100 @@ pub fn client(env: &Env) -> Result<SharedHttpClient, Error> {
             connector.build()
         }),
     )
+}
+
+/// The roots to trust, by the usual conventions:
+/// - `AWS_CA_BUNDLE` replaces the system roots, as in the AWS CLI and SDKs;
+/// - else `SSL_CERT_FILE`;
+/// - else `SSL_CERT_DIR` alone goes to the generic loader, which reads directories;
+/// - else the distribution's bundle file.
+pub fn trust_store(env: &Env) -> Result<TrustStore, Error> {
+    if let Some(path) = env.get("AWS_CA_BUNDLE") {
+        return bundle(Path::new(path), "AWS_CA_BUNDLE");
+    }
+    if let Some(path) = env.get("SSL_CERT_FILE") {
+        return bundle(Path::new(path), "SSL_CERT_FILE");
+    }
+    if env.get("SSL_CERT_DIR").is_none()
+        && let Some(path) = SYSTEM_BUNDLES.iter().map(Path::new).find(|p| p.is_file())
+    {
+        return bundle(path, "the system CA bundle");
+    }
+    Ok(TrustStore::default())
+}
+
+fn bundle(path: &Path, origin: &str) -> Result<TrustStore, Error> {
+    let fail = |what: String| Error::Config(format!("{origin} {}: {what}", path.display()));
+    let pem = std::fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let vetted = vet(&pem).map_err(fail)?;
+    Ok(TrustStore::empty().with_pem_certificate(vetted))
+}
+
+/// The certificates of `pem` that can serve as trust anchors, re-encoded as PEM. Unusable
+/// ones are skipped (system bundles carry a few); a bundle with none is an error.
+fn vet(pem: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(pem.len());
+    let (mut kept, mut skipped) = (0, 0);
+    for der in CertificateDer::pem_slice_iter(pem) {
+        let der = der.map_err(|e| format!("not a PEM certificate bundle: {e}"))?;
+        if rustls::RootCertStore::empty().add(der.clone()).is_err() {
+            skipped += 1;
+            continue;
+        }
+        kept += 1;
+        out.extend_from_slice(b"-----BEGIN CERTIFICATE-----\n");
+        let encoded = STANDARD.encode(der.as_ref());
+        for line in encoded.as_bytes().chunks(64) {
+            out.extend_from_slice(line);
+            out.push(b'\n');
+        }
+        out.extend_from_slice(b"-----END CERTIFICATE-----\n");
+    }
+    if skipped > 0 {
+        log::debug(format_args!("skipped {skipped} unusable CA certificates"));
+    }
+    if kept == 0 {
+        return Err("no usable CA certificate in it".to_owned());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_system_bundle_vets_to_a_usable_store() {
+        let Some(path) = SYSTEM_BUNDLES.iter().find(|p| Path::new(p).is_file()) else {
+            return;
+        };
+        let pem = std::fs::read(path).unwrap();
+        let vetted = vet(&pem).unwrap();
+        let count = CertificateDer::pem_slice_iter(&vetted).count();
+        assert!(count > 50, "{count} roots");
+    }
+
+    #[test]
+    fn bad_bundles_are_errors_not_panics() {
+        assert_eq!(vet(b"").unwrap_err(), "no usable CA certificate in it");
+        assert_eq!(vet(b"hello").unwrap_err(), "no usable CA certificate in it");
+        let garbage = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        assert_eq!(vet(garbage).unwrap_err(), "no usable CA certificate in it");
+        let broken = b"-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n";
+        assert!(
+            vet(broken)
+                .unwrap_err()
+                .starts_with("not a PEM certificate bundle")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let env = Env::from_pairs([(
+            "AWS_CA_BUNDLE",
+            dir.path().join("nope.pem").to_str().unwrap(),
+        )]);
+        let err = trust_store(&env).unwrap_err().to_string();
+        assert!(
+            err.starts_with("ecr-login: AWS_CA_BUNDLE ") && err.contains("cannot read"),
+            "{err}"
+        );
+    }
 }

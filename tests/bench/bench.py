@@ -49,6 +49,9 @@ class Counter:
 def start_api(cert, key, counter, delay=0.0):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # One write per response and no Nagle: otherwise a 40 ms delayed-ACK stall lands on
+        # every request, for both helpers, and drowns what is being measured.
+        disable_nagle_algorithm = True
 
         def do_POST(self):
             length = int(self.headers.get("content-length", 0))
@@ -68,11 +71,13 @@ def start_api(cert, key, counter, delay=0.0):
                     ]
                 }
             ).encode()
-            self.send_response(200)
-            self.send_header("content-type", "application/x-amz-json-1.1")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            head = (
+                "HTTP/1.1 200 OK\r\n"
+                "content-type: application/x-amz-json-1.1\r\n"
+                f"content-length: {len(body)}\r\n\r\n"
+            ).encode()
+            self.wfile.write(head + body)
+            self.wfile.flush()
 
         def log_message(self, *args):
             pass
