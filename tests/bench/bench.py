@@ -5,7 +5,7 @@ Both helpers reach the same TLS endpoint the way the Go helper can: /etc/hosts p
 api.ecr.<region>.amazonaws.com at 127.0.0.1:443, served by a local mock of
 GetAuthorizationToken with real (12 h) expiries and a certificate from a throwaway CA
 (AWS_CA_BUNDLE for both). /etc/hosts is restored on exit. Needs root (port 443, /etc/hosts),
-Debian's amazon-ecr-credential-helper, openssl, and a release build of this helper.
+Debian's amazon-ecr-credential-helper, openssl, GNU time, and a release build of this helper.
 
 Runs are paired (ours, Go, ours, Go, ...) so both see the same machine load; the table gives
 medians and the median of the per-pair ratios. This is a measurement, not a test: it prints
@@ -140,14 +140,11 @@ def timed(cmd, env, stdin=REGISTRY):
 
 
 def peak_rss(cmd, env):
-    """Peak RSS (KiB) of one run, from wait4's rusage."""
-    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    proc.stdin.write(REGISTRY.encode())
-    proc.stdin.close()
-    _, _, usage = os.wait4(proc.pid, 0)
-    proc.returncode = 0
-    return usage.ru_maxrss
+    """Peak RSS (KiB) of one run, measured by GNU time: a child forked from this Python
+    process would count Python's own pages in its high-water mark."""
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], env=env, input=REGISTRY.encode(),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
+    return int(proc.stderr.decode().strip().splitlines()[-1])
 
 
 def paired(runs, a, b, env_a, env_b, warm=True):
@@ -180,9 +177,9 @@ def main():
     if os.geteuid() != 0:
         raise SystemExit("run as root: the Go helper reaches a local endpoint only via /etc/hosts and port 443")
     ours = os.path.abspath(args.ours)
-    for path in (ours, args.go):
+    for path in (ours, args.go, "/usr/bin/time"):
         if not os.access(path, os.X_OK):
-            raise SystemExit(f"missing {path} (cargo build --release; apt-get install amazon-ecr-credential-helper)")
+            raise SystemExit(f"missing {path} (cargo build --release; apt-get install amazon-ecr-credential-helper time)")
 
     work = tempfile.mkdtemp(prefix="ecr-bench-")
     with open("/etc/hosts") as f:
