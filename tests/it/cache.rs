@@ -3,7 +3,6 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -89,25 +88,7 @@ fn concurrent_cold_gets_make_one_api_call() {
     let mock = EcrMock::start();
     mock.ecr(json_reply(ecr_reply("shared", 43_200)).set_delay(Duration::from_millis(300)));
     let sandbox = Sandbox::new().static_keys().endpoints(&mock);
-    let children: Vec<_> = (0..32)
-        .map(|_| {
-            let mut child = sandbox
-                .command(&["get"])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn");
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(HOST.as_bytes())
-                .unwrap();
-            child
-        })
-        .collect();
+    let children = sandbox.spawn_gets(32, HOST);
     for child in children {
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "{out:?}");

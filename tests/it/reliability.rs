@@ -2,10 +2,8 @@
 //! never a panic, never an expired or torn token, never a secret in what is printed.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -168,24 +166,7 @@ fn a_storm_of_processes_always_gets_a_valid_token() {
     let start = Instant::now();
     let mut answers = 0;
     while start.elapsed() < Duration::from_secs(6) {
-        let children: Vec<_> = (0..24)
-            .map(|_| {
-                let mut child = sandbox
-                    .command(&["get"])
-                    .stdin(Stdio::piped())
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .unwrap();
-                child
-                    .stdin
-                    .take()
-                    .unwrap()
-                    .write_all(HOST.as_bytes())
-                    .unwrap();
-                child
-            })
-            .collect();
+        let children = sandbox.spawn_gets(24, HOST);
         for child in children {
             let out = child.wait_with_output().unwrap();
             let answered_at = unix_now();

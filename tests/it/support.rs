@@ -107,6 +107,26 @@ impl Sandbox {
         cmd
     }
 
+    /// Starts `count` concurrent `get`s for `server`; collect them with `wait_with_output`.
+    pub fn spawn_gets(&self, count: usize, server: &str) -> Vec<std::process::Child> {
+        use std::io::Write;
+        use std::process::Stdio;
+        (0..count)
+            .map(|_| {
+                let mut child = self
+                    .command(&["get"])
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("spawn");
+                let mut stdin = child.stdin.take().unwrap();
+                stdin.write_all(server.as_bytes()).unwrap();
+                child
+            })
+            .collect()
+    }
+
     /// Runs the binary with `args` and `stdin`.
     pub fn run(&self, args: &[&str], stdin: impl Into<Vec<u8>>) -> Run {
         run_with(&self.vars, args, stdin.into())
