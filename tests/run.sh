@@ -9,6 +9,12 @@ if cargo tree --locked -e normal --prefix none | grep -E '^(hyper v0\.|rustls v0
     echo "a second HTTP/TLS stack is compiled in (see above)" >&2
     exit 1
 fi
+# Licenses, sources and the same stack bans, when cargo-deny is there (.ci/run installs it).
+if cargo deny --version >/dev/null 2>&1; then
+    cargo deny --locked check bans licenses sources
+else
+    echo "cargo-deny not installed: skipping 'cargo deny check' (cargo install --locked cargo-deny)"
+fi
 cargo test --locked
 # End to end with docker, skopeo, podman, moto and a registry (installs what it needs).
 if [ "${SKIP_E2E:-}" != 1 ]; then

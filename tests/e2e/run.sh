@@ -21,7 +21,7 @@ failures=0
 # --- what the suite needs -------------------------------------------------------------------
 need_packages=()
 for pair in docker-registry:docker-registry skopeo:skopeo podman:podman htpasswd:apache2-utils \
-    openssl:openssl curl:curl; do
+    openssl:openssl; do
     command -v "${pair%%:*}" >/dev/null || need_packages+=("${pair#*:}")
 done
 if [ ! -x /usr/bin/docker-credential-ecr-login ]; then
