@@ -81,12 +81,19 @@ pub fn erase(target: &Target, env: &Env) {
 
 /// The registries with a valid cached token for the current identity, host → user name.
 pub fn list(env: &Env, config: &Config) -> BTreeMap<String, String> {
-    match Cache::open(env) {
-        Some(cache) => cache.list(now(), |registry| {
-            Identity::current(env, config.profile_for(registry).as_deref())
-        }),
-        None => BTreeMap::new(),
-    }
+    let Some(cache) = Cache::open(env) else {
+        return BTreeMap::new();
+    };
+    // One fingerprint per profile, not per entry: each one stats the AWS files.
+    let identities = std::cell::RefCell::new(BTreeMap::new());
+    cache.list(now(), |registry| {
+        let profile = config.profile_for(registry);
+        identities
+            .borrow_mut()
+            .entry(profile.clone())
+            .or_insert_with(|| Identity::current(env, profile.as_deref()))
+            .clone()
+    })
 }
 
 pub fn now() -> OffsetDateTime {
