@@ -2,40 +2,11 @@
 //! identities kept apart, files kept private, failures that never lose an answer.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::support::*;
-
-fn cache_dir(sandbox: &Sandbox) -> PathBuf {
-    sandbox
-        .home
-        .path()
-        .join(".cache/docker-credential-ecr-login")
-}
-
-fn entry_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    files.retain(|p| {
-        p.extension().is_some_and(|e| e == "json")
-            && p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("token-")
-    });
-    files.sort();
-    files
-}
-
-fn edit_entry(path: &Path, edit: impl FnOnce(&mut Value)) {
-    let mut entry: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    edit(&mut entry);
-    std::fs::write(path, entry.to_string()).unwrap();
-}
 
 #[test]
 fn a_hit_resolves_no_credentials_and_needs_no_network() {
@@ -132,7 +103,7 @@ fn files_are_private_named_without_secrets_and_beside_the_go_helper() {
 
     let fresh = Sandbox::new().static_keys().endpoints(&mock);
     assert_eq!(fresh.get(HOST).code, 0);
-    let mode = std::fs::metadata(cache_dir(&fresh))
+    let mode = std::fs::metadata(fresh.cache_dir())
         .unwrap()
         .permissions()
         .mode()
@@ -152,7 +123,7 @@ fn disabling_the_cache_fetches_every_time() {
         assert_eq!(sandbox.get(HOST).code, 0);
     }
     assert_eq!(mock.requests().len(), 3);
-    assert!(entry_files(&cache_dir(&sandbox)).is_empty());
+    assert!(sandbox.cache_entries().is_empty());
 }
 
 #[test]
@@ -222,12 +193,8 @@ fn stale_while_error_but_never_an_expired_token() {
     mock.ecr(json_reply(ecr_reply("old-pw", 43_200)));
     let sandbox = Sandbox::new().static_keys().endpoints(&mock);
     sandbox.get(HOST);
-    let entry = entry_files(&cache_dir(&sandbox)).pop().unwrap();
-    // Inside the refresh window, not yet expired.
-    edit_entry(&entry, |e| {
-        e["fetched_at"] = (unix_now() - 40_000).into();
-        e["expires_at"] = (unix_now() + 600).into();
-    });
+    let entry = sandbox.cache_entries().pop().unwrap();
+    make_stale(&entry);
     mock.reset();
     mock.ecr(aws_error(500, "ServerException", "down"));
     let run = sandbox.get(HOST);
@@ -263,7 +230,7 @@ fn a_token_expired_on_arrival_is_answered_once_and_not_cached() {
         (0, get_line(HOST, "moto-like").as_str())
     );
     assert!(run.stderr.contains("not caching it"), "{}", run.stderr);
-    assert!(entry_files(&cache_dir(&sandbox)).is_empty());
+    assert!(sandbox.cache_entries().is_empty());
     sandbox.get(HOST);
     assert_eq!(mock.requests().len(), 2);
 }
@@ -274,7 +241,7 @@ fn corrupt_entries_are_misses_and_get_rewritten() {
     mock.ecr(json_reply(ecr_reply("p", 43_200)));
     let sandbox = Sandbox::new().static_keys().endpoints(&mock);
     sandbox.get(HOST);
-    let entry = entry_files(&cache_dir(&sandbox)).pop().unwrap();
+    let entry = sandbox.cache_entries().pop().unwrap();
     for junk in [
         &b""[..],
         b"{\"version\":1,",

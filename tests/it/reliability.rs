@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -13,25 +12,6 @@ use wiremock::ResponseTemplate;
 use crate::support::*;
 
 const TIMEOUT_SECS: u64 = 3;
-
-fn cache_files(sandbox: &Sandbox) -> Vec<PathBuf> {
-    let dir = sandbox
-        .home
-        .path()
-        .join(".cache/docker-credential-ecr-login");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|e| e == "json"));
-    files
-}
-
-fn make_stale(entry: &Path) {
-    let mut value: Value = serde_json::from_slice(&std::fs::read(entry).unwrap()).unwrap();
-    value["fetched_at"] = (unix_now() - 40_000).into();
-    value["expires_at"] = (unix_now() + 600).into();
-    std::fs::write(entry, value.to_string()).unwrap();
-}
 
 /// Each fault, and the start of the line it must produce.
 fn faults() -> Vec<(&'static str, ResponseTemplate, &'static str)> {
@@ -98,7 +78,7 @@ fn every_fault_is_one_line_in_bounded_time_and_caches_nothing() {
             "{name}: took {:?}",
             run.elapsed
         );
-        assert!(cache_files(&sandbox).is_empty(), "{name}: nothing cached");
+        assert!(sandbox.cache_entries().is_empty(), "{name}: nothing cached");
     }
 }
 
@@ -113,7 +93,7 @@ fn every_fault_still_serves_an_earlier_valid_entry() {
             .endpoints(&mock)
             .env("AWS_ECR_TIMEOUT", format!("{TIMEOUT_SECS}s"));
         assert_eq!(sandbox.get(HOST).code, 0, "{name}: priming");
-        let entry = cache_files(&sandbox).pop().unwrap();
+        let entry = sandbox.cache_entries().pop().unwrap();
         make_stale(&entry);
         let before = std::fs::read(&entry).unwrap();
         let run = sandbox.get(HOST);
@@ -206,7 +186,7 @@ fn tampered_files_and_directories_are_handled() {
     mock.ecr(json_reply(ecr_reply("fresh", 43_200)));
     let sandbox = Sandbox::new().static_keys().endpoints(&mock);
     sandbox.get(HOST);
-    let entry = cache_files(&sandbox).pop().unwrap();
+    let entry = sandbox.cache_entries().pop().unwrap();
 
     // A symlinked entry pointing at a planted token: never followed, never written through.
     let planted = sandbox.home.path().join("planted.json");
@@ -329,7 +309,7 @@ fn nothing_printed_holds_a_secret() {
     printed.push(miss.stderr);
     let hit = sandbox.get(HOST);
     printed.push(hit.stderr);
-    let entry = cache_files(&sandbox).pop().unwrap();
+    let entry = sandbox.cache_entries().pop().unwrap();
     make_stale(&entry);
     let stale = sandbox.get(HOST);
     assert_eq!(stale.code, 0, "stale-while-error");

@@ -107,6 +107,16 @@ impl Sandbox {
         cmd
     }
 
+    /// The default cache directory under this sandbox's HOME.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.home.path().join(".cache/docker-credential-ecr-login")
+    }
+
+    /// The cache entry files in the default cache directory.
+    pub fn cache_entries(&self) -> Vec<PathBuf> {
+        entry_files(&self.cache_dir())
+    }
+
     /// Starts `count` concurrent `get`s for `server`; collect them with `wait_with_output`.
     pub fn spawn_gets(&self, count: usize, server: &str) -> Vec<std::process::Child> {
         use std::io::Write;
@@ -154,6 +164,35 @@ fn run_with(vars: &[(String, String)], args: &[&str], stdin: Vec<u8>) -> Run {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         elapsed: start.elapsed(),
     }
+}
+
+/// The cache entry files (`token-*.json`) in `dir`, sorted.
+pub fn entry_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| {
+        p.extension().is_some_and(|e| e == "json")
+            && p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("token-"))
+    });
+    files.sort();
+    files
+}
+
+/// Rewrites a cache entry's JSON through `edit`.
+pub fn edit_entry(path: &std::path::Path, edit: impl FnOnce(&mut Value)) {
+    let mut entry: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    edit(&mut entry);
+    std::fs::write(path, entry.to_string()).unwrap();
+}
+
+/// Puts an entry inside its refresh window, not yet expired: served only if a refresh fails.
+pub fn make_stale(path: &std::path::Path) {
+    edit_entry(path, |e| {
+        e["fetched_at"] = (unix_now() - 40_000).into();
+        e["expires_at"] = (unix_now() + 600).into();
+    });
 }
 
 pub fn unix_now() -> i64 {
