@@ -406,27 +406,14 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_ecr::config::endpoint::{Params, ResolveEndpoint};
 
-    /// The SDK's own endpoint rules, fed the flags we derive from each host form.
-    fn ecr_endpoint(host: &str) -> String {
+    /// The URL `api_endpoint` (the SDK's own rules, fed our flags) gives for a host.
+    fn endpoint_for(host: &str, endpoint: Option<&str>) -> String {
         let registry = Registry::parse(host).expect("ECR host");
-        let (fips, dual_stack) = endpoint_flags(&registry, &None);
-        let params = Params::builder()
-            .region(registry.region.clone())
-            .use_fips(fips)
-            .use_dual_stack(dual_stack)
-            .build()
-            .expect("params");
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        let endpoint = rt
-            .block_on(
-                aws_sdk_ecr::config::endpoint::DefaultResolver::new().resolve_endpoint(&params),
-            )
-            .expect("resolves");
-        endpoint.url().to_owned()
+        rt.block_on(api_endpoint(&registry, &endpoint.map(str::to_owned)))
     }
 
     #[test]
@@ -448,9 +435,13 @@ mod tests {
                 "123456789012.dkr-ecr-fips.us-east-1.on.aws",
                 "https://ecr-fips.us-east-1.api.aws",
             ),
+            (
+                "public.ecr.aws",
+                "https://api.ecr-public.us-east-1.amazonaws.com",
+            ),
         ];
         for (host, url) in table {
-            assert_eq!(ecr_endpoint(host), url, "{host}");
+            assert_eq!(endpoint_for(host, None), url, "{host}");
         }
     }
 
@@ -460,6 +451,10 @@ mod tests {
         assert_eq!(
             endpoint_flags(&registry, &Some("http://127.0.0.1:1".into())),
             (false, false)
+        );
+        assert_eq!(
+            endpoint_for(&registry.host, Some("http://127.0.0.1:1")),
+            "http://127.0.0.1:1"
         );
     }
 }
