@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::env::Env;
 use crate::error::Error;
 use crate::registry;
+use crate::token::Token;
 
 /// The helper's name in `credHelpers` (docker runs `docker-credential-<name>`).
 const HELPER: &str = "ecr-login";
@@ -28,25 +29,42 @@ pub fn config_key(registry: &str) -> String {
     registry::host_and_port(registry).to_ascii_lowercase()
 }
 
-/// `{"auths":{"<host>":{"username","password","auth"}}}` for `registries`, one line.
-pub fn auths(registries: &[String], env: &Env, config: &Config) -> Result<String, Error> {
-    let mut auths = Map::new();
-    for name in registries {
-        let target = cli::resolve(name, config)?;
-        let token = cli::for_command(&target, env, config)?;
-        let password = token.password.expose();
-        auths.insert(
-            config_key(name),
-            json!({
+/// A token for each registry named on the command line, keyed by [`config_key`].
+pub fn tokens(
+    registries: &[String],
+    env: &Env,
+    config: &Config,
+) -> Result<Vec<(String, Token)>, Error> {
+    registries
+        .iter()
+        .map(|name| {
+            let target = cli::resolve(name, config)?;
+            Ok((config_key(name), cli::for_command(&target, env, config)?))
+        })
+        .collect()
+}
+
+/// The docker config document `{"auths":{"<host>":{"username","password","auth"}}}`.
+pub fn auths_document(tokens: &[(String, Token)]) -> Value {
+    let auths: Map<String, Value> = tokens
+        .iter()
+        .map(|(key, token)| {
+            let password = token.password.expose();
+            let entry = json!({
                 "username": token.username,
                 "password": password,
                 "auth": STANDARD.encode(format!("{}:{password}", token.username)),
-            }),
-        );
-    }
-    let mut text = json!({ "auths": auths }).to_string();
-    text.push('\n');
-    Ok(text)
+            });
+            (key.clone(), entry)
+        })
+        .collect();
+    json!({ "auths": auths })
+}
+
+/// The `auths` document for `registries`, one line.
+pub fn auths(registries: &[String], env: &Env, config: &Config) -> Result<String, Error> {
+    let document = auths_document(&tokens(registries, env, config)?);
+    Ok(format!("{document}\n"))
 }
 
 /// Adds `credHelpers` entries to docker's config (and helm's with `helm`); returns what it did.

@@ -7,7 +7,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use clap::ValueEnum;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
 use crate::cli;
@@ -43,40 +43,23 @@ pub fn secret(
             "--type basic-auth holds one registry's credentials; name exactly one".into(),
         ));
     }
-    let mut auths = Map::new();
-    let mut earliest_expiry = None;
-    let mut basic = None;
-    for registry in registries {
-        let target = cli::resolve(registry, config)?;
-        let token = cli::for_command(&target, env, config)?;
-        let password = token.password.expose();
-        earliest_expiry = Some(match earliest_expiry {
-            Some(t) if t < token.expires_at => t,
-            _ => token.expires_at,
-        });
-        auths.insert(
-            dockerconfig::config_key(registry),
-            json!({
-                "username": token.username,
-                "password": password,
-                "auth": STANDARD.encode(format!("{}:{password}", token.username)),
-            }),
-        );
-        basic = Some((token.username.clone(), password.to_owned()));
-    }
-    let (secret_type, data) = match (kind, basic) {
-        (SecretType::BasicAuth, Some((username, password))) => (
+    let tokens = dockerconfig::tokens(registries, env, config)?;
+    let (secret_type, data) = match (kind, tokens.as_slice()) {
+        (SecretType::BasicAuth, [(_, token)]) => (
             "kubernetes.io/basic-auth",
             json!({
-                "username": STANDARD.encode(username),
-                "password": STANDARD.encode(password),
+                "username": STANDARD.encode(&token.username),
+                "password": STANDARD.encode(token.password.expose()),
             }),
         ),
         _ => (
             "kubernetes.io/dockerconfigjson",
-            json!({ ".dockerconfigjson": STANDARD.encode(json!({ "auths": auths }).to_string()) }),
+            json!({
+                ".dockerconfigjson": STANDARD.encode(dockerconfig::auths_document(&tokens).to_string())
+            }),
         ),
     };
+    let earliest_expiry = tokens.iter().map(|(_, t)| t.expires_at).min();
     let mut metadata = json!({
         "name": name,
         "labels": { "app.kubernetes.io/managed-by": cli::NAME },
