@@ -12,8 +12,8 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::io::{self, Read};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::env::Env;
+use crate::file;
 use crate::identity::Identity;
 use crate::log;
 use crate::registry::Registry;
@@ -33,6 +34,9 @@ pub const ENTRY_VERSION: u32 = 1;
 
 /// Our files' prefix. It keeps us clear of the Go helper's `cache.json` in a shared directory.
 const PREFIX: &str = "token-v1-";
+
+/// Temp files of interrupted writes start with this; the sweep removes old ones.
+const TEMP_PREFIX: &str = ".tmp-";
 
 /// An entry is a few hundred bytes; a bigger file is not ours.
 const MAX_ENTRY_SIZE: u64 = 64 * 1024;
@@ -188,15 +192,8 @@ impl Cache {
     /// Atomically replaces the entry for `key`. A symlink at the entry's path is replaced,
     /// never written through.
     pub fn write(&self, key: &str, entry: &Entry) -> io::Result<()> {
-        let mut temp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .permissions(fs::Permissions::from_mode(0o600))
-            .tempfile_in(&self.dir)?;
         let json = serde_json::to_vec(entry).map_err(io::Error::other)?;
-        temp.write_all(&json)?;
-        temp.as_file().sync_all()?;
-        temp.persist(self.entry_path(key)).map_err(|e| e.error)?;
-        Ok(())
+        file::replace(&self.entry_path(key), &json, 0o600, TEMP_PREFIX)
     }
 
     /// Deletes the entry for `key`; a missing entry is not an error.
@@ -288,7 +285,7 @@ impl Cache {
             let orphan_lock = name
                 .strip_suffix(".lock")
                 .is_some_and(|stem| !self.dir.join(format!("{stem}.json")).exists());
-            if old && (name.starts_with(".tmp-") || orphan_lock) {
+            if old && (name.starts_with(TEMP_PREFIX) || orphan_lock) {
                 let _ = fs::remove_file(item.path());
             }
         }
@@ -348,6 +345,7 @@ fn read_entry(path: &Path) -> Option<Entry> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 

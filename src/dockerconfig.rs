@@ -6,7 +6,6 @@
 //! its target instead of replacing the link, and does nothing when nothing changes.
 
 use std::fs;
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -18,6 +17,7 @@ use crate::cli;
 use crate::config::Config;
 use crate::env::Env;
 use crate::error::Error;
+use crate::file;
 use crate::registry;
 use crate::token::Token;
 
@@ -172,25 +172,16 @@ pub fn add_cred_helpers(path: &Path, keys: &[String]) -> Result<bool, Error> {
 
 /// Tab-indented like docker's own writes; temp file, fsync, rename; the old file's mode kept.
 fn write_atomically(path: &Path, value: &Value) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir)?;
+    }
     let mode = fs::metadata(path).map_or(0o600, |m| m.permissions().mode() & 0o7777);
     let mut text = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"\t");
     let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
     serde::Serialize::serialize(value, &mut serializer).map_err(std::io::Error::other)?;
     text.push(b'\n');
-    let mut temp = tempfile::Builder::new()
-        .prefix(".config.json.")
-        .permissions(fs::Permissions::from_mode(mode))
-        .tempfile_in(dir)?;
-    temp.write_all(&text)?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    file::replace(path, &text, mode, ".config.json.")
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod dockerconfig;
 pub mod doctor;
 pub mod env;
 pub mod error;
+pub mod file;
 pub mod identity;
 pub mod kubelet;
 pub mod log;
