@@ -347,7 +347,7 @@ fn list(env: &Env) -> String {
 fn password(registry: &str, env: &Env) -> Result<String, Error> {
     let config = Config::load(env)?;
     let target = resolve(registry, &config)?;
-    let token = for_command(&target, env, &config)?;
+    let token = credentials::for_target(&target, env, &config)?;
     Ok(format!("{}\n", token.password.expose()))
 }
 
@@ -357,25 +357,6 @@ pub fn resolve(registry: &str, config: &Config) -> Result<Target, Error> {
         Error::Config(format!(
             "{registry:?} is not an ECR registry host, nor an alias in the config file"
         ))
-    })
-}
-
-/// A token for a command run by hand: "not found" (ECR Public without credentials) becomes
-/// the reason, since nobody falls back to anonymous here.
-pub fn for_command(
-    target: &Target,
-    env: &Env,
-    config: &Config,
-) -> Result<crate::token::Token, Error> {
-    credentials::for_target(target, env, config).map_err(|e| match e {
-        Error::NotFound => Error::NoCredentials {
-            profile: target.profile.clone(),
-            hint: format!(
-                "{} needs AWS credentials for a password; set AWS_PROFILE or AWS_ACCESS_KEY_ID",
-                target.registry
-            ),
-        },
-        other => other,
     })
 }
 

@@ -31,8 +31,10 @@ use crate::token::Token;
 /// there are no AWS credentials at all: anonymous pulls from public.ecr.aws must keep working.
 pub fn for_server(server: &str, env: &Env, config: &Config) -> Result<(Target, Token), Error> {
     let target = config.target(server).ok_or(Error::NotFound)?;
-    let token = for_target(&target, env, config)?;
-    Ok((target, token))
+    match for_target(&target, env, config) {
+        Err(e) if target.registry.is_public() && e.is_no_credentials() => Err(Error::NotFound),
+        other => other.map(|token| (target, token)),
+    }
 }
 
 /// Credentials for a resolved target.
@@ -55,15 +57,11 @@ pub fn for_target_as(
     }
     let policy = Policy::from_env(env, config)?;
     let cache = Cache::open(env);
-    let result = cached(cache.as_ref(), registry, &identity, &policy, now, || {
+    cached(cache.as_ref(), registry, &identity, &policy, now, || {
         let mut options = FetchOptions::from_env(env, target.profile.clone())?;
         options.web_identity = web_identity;
         aws::fetch_token(registry, env, &options)
-    });
-    match result {
-        Err(e) if registry.is_public() && e.is_no_credentials() => Err(Error::NotFound),
-        other => other,
-    }
+    })
 }
 
 /// Forgets the cached token of `target` for the current identity.

@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 
 use crate::cli;
 use crate::config::Config;
+use crate::credentials;
 use crate::env::Env;
 use crate::error::Error;
 use crate::file;
@@ -39,7 +40,10 @@ pub fn tokens(
         .iter()
         .map(|name| {
             let target = cli::resolve(name, config)?;
-            Ok((config_key(name), cli::for_command(&target, env, config)?))
+            Ok((
+                config_key(name),
+                credentials::for_target(&target, env, config)?,
+            ))
         })
         .collect()
 }

@@ -110,11 +110,12 @@ pub fn answer(input: &str, env: &Env, config: &Config) -> Result<String, Error> 
         (None, _) => None,
     };
     let token = credentials::for_target_as(&target, env, config, web_identity).map_err(|e| {
-        match e {
-            Error::NotFound => Error::BadInput(format!(
+        if target.registry.is_public() && e.is_no_credentials() {
+            Error::BadInput(format!(
                 "kubelet-plugin: no AWS credentials for {host}; public images need none: leave public.ecr.aws out of matchImages"
-            )),
-            other => other,
+            ))
+        } else {
+            e
         }
     })?;
     let window = env.refresh_window(config.refresh_window)?;

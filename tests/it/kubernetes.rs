@@ -341,3 +341,16 @@ fn kube_secret_basic_auth_for_fleet() {
         bad_name.stderr
     );
 }
+
+#[test]
+fn a_public_image_without_credentials_says_to_leave_it_out_of_match_images() {
+    let request = json!({"apiVersion": "credentialprovider.kubelet.k8s.io/v1", "kind": "CredentialProviderRequest", "image": "public.ecr.aws/docker/library/nginx:1"});
+    let run = Sandbox::new().run(&["kubelet-plugin"], request.to_string());
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""));
+    assert!(
+        run.stderr
+            .contains("leave public.ecr.aws out of matchImages"),
+        "{}",
+        run.stderr
+    );
+}
