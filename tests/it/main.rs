@@ -12,3 +12,4 @@ mod kubernetes;
 mod protocol;
 mod reliability;
 mod support;
+mod trust;

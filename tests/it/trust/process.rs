@@ -1,0 +1,1 @@
+//! What the helper starts (a profile's `credential_process`) does not outlive it.
