@@ -18,7 +18,7 @@ use crate::credentials;
 use crate::dockerconfig;
 use crate::doctor;
 use crate::env::Env;
-use crate::error::Error;
+use crate::error::{Error, escape_controls};
 use crate::kubelet;
 use crate::manifest::{self, SecretType};
 use crate::protocol::{self, GetReply};
@@ -190,6 +190,7 @@ pub fn command() -> clap::Command {
 
 /// Runs the program and returns its exit code.
 pub fn main() -> ExitCode {
+    crate::platform::no_core_dumps();
     let args: Vec<OsString> = std::env::args_os().collect();
     let action = match protocol_verb(&args) {
         Some(action) => action,
@@ -205,14 +206,10 @@ pub fn main() -> ExitCode {
             // Some clients (the docker CLI) drop a helper's error and carry on anonymously,
             // but pass its stderr through: the cause must reach the user there too.
             if !matches!(e, Error::NotFound | Error::MissingServerUrl) {
-                let _ = writeln!(io::stderr().lock(), "{e}");
+                let _ = writeln!(io::stderr().lock(), "{}", escape_controls(&e.to_string()));
             }
         })),
-        Command::Store => protocol_reply(
-            protocol::read_input(io::stdin().lock())
-                .and_then(|input| protocol::check_store(&input))
-                .map(|()| String::new()),
-        ),
+        Command::Store => protocol_reply(store(io::stdin().lock(), &env)),
         Command::Erase => protocol_reply(erase(io::stdin().lock(), &env)),
         Command::List => protocol_reply(Ok(list(&env))),
         Command::Version => protocol_reply(Ok(format!("{NAME} {}\n", env!("CARGO_PKG_VERSION")))),
@@ -290,7 +287,7 @@ fn protocol_reply(result: Result<String, Error>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            write_stdout(&format!("{e}\n"));
+            write_stdout(&format!("{}\n", escape_controls(&e.to_string())));
             ExitCode::FAILURE
         }
     }
@@ -304,7 +301,7 @@ fn command_reply(result: Result<String, Error>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            let _ = writeln!(io::stderr().lock(), "{e}");
+            let _ = writeln!(io::stderr().lock(), "{}", escape_controls(&e.to_string()));
             ExitCode::FAILURE
         }
     }
@@ -314,9 +311,9 @@ fn get(stdin: impl io::Read, env: &Env) -> Result<String, Error> {
     let input = protocol::read_input(stdin)?;
     let server = protocol::server_url(&input)?;
     let config = Config::load(env)?;
-    let (_, token) = credentials::for_server(server, env, &config)?;
+    let (_, token) = credentials::for_server(&server, env, &config)?;
     Ok(GetReply {
-        server_url: server,
+        server_url: &server,
         username: &token.username,
         secret: token.password.expose(),
     }
@@ -327,9 +324,24 @@ fn erase(stdin: impl io::Read, env: &Env) -> Result<String, Error> {
     let input = protocol::read_input(stdin)?;
     let server = protocol::server_url(&input)?;
     let config = Config::load(env)?;
-    let target = config.target(server).ok_or(Error::NotFound)?;
+    let target = config.target(&server).ok_or(Error::NotFound)?;
     credentials::erase(&target, env);
     Ok(String::new())
+}
+
+/// `store` keeps nothing: ECR passwords come from AWS, so for an ECR host (or alias) there is
+/// nothing to keep and `docker login` may succeed. For any other host, saying "stored" would
+/// throw the user's credentials away behind their back.
+fn store(stdin: impl io::Read, env: &Env) -> Result<String, Error> {
+    let input = protocol::read_input(stdin)?;
+    let server = protocol::check_store(&input)?;
+    let config = Config::load(env)?;
+    match config.target(&server) {
+        Some(_) => Ok(String::new()),
+        None => Err(Error::NotStored {
+            host: crate::registry::host_and_port(&server).to_ascii_lowercase(),
+        }),
+    }
 }
 
 /// `list` never fails and never touches the network: containers/image aborts on a failure.

@@ -10,13 +10,13 @@
 //!   refresh fails (stale-while-error).
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::aws::{self, FetchOptions, WebIdentity};
-use crate::cache::{Cache, Entry};
+use crate::cache::{Cache, Entry, Locking};
 use crate::config::{Config, Target};
 use crate::env::Env;
 use crate::error::Error;
@@ -102,15 +102,18 @@ pub fn now() -> OffsetDateTime {
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub refresh_window: Duration,
-    /// How long to wait for another process that is fetching the same entry.
-    pub lock_wait: Duration,
+    /// When the command must have answered; waiting for another process counts toward it.
+    pub deadline: Instant,
+    /// `AWS_ECR_TIMEOUT`, for messages.
+    pub timeout: Duration,
 }
 
 impl Policy {
     pub fn from_env(env: &Env, config: &Config) -> Result<Policy, Error> {
         Ok(Policy {
             refresh_window: env.refresh_window(config.refresh_window)?,
-            lock_wait: env.timeout()? + Duration::from_secs(1),
+            deadline: env.deadline()?,
+            timeout: env.timeout()?,
         })
     }
 }
@@ -125,21 +128,22 @@ pub fn cached(
     fetch: impl FnOnce() -> Result<Token, Error>,
 ) -> Result<Token, Error> {
     let Some(cache) = cache else {
-        return fetch().inspect(|token| {
-            warn_if_expired(registry, token, clock());
+        return fetch().map(|token| {
+            let now = clock();
+            warn_if_expired(registry, &token, now);
+            token.capped(now)
         });
     };
     let key = cache_key(registry, identity);
-    if let Some(entry) = cache
-        .read(&key)
-        .filter(|e| e.is_fresh(clock(), policy.refresh_window))
-    {
+    // Only an entry made for this registry and identity counts, whatever its file name says.
+    let read = || cache.read(&key).filter(|e| e.is_for(registry, identity));
+    if let Some(entry) = read().filter(|e| e.is_fresh(clock(), policy.refresh_window)) {
         log::debug(format_args!("cache hit for {registry}"));
         return Ok(entry.token());
     }
     // A miss: wait for whoever is fetching this entry, then look again before calling AWS.
-    let _lock = cache.lock(&key, policy.lock_wait);
-    let current = cache.read(&key);
+    let locking = cache.lock(&key, policy.deadline);
+    let current = read();
     if let Some(entry) = current
         .as_ref()
         .filter(|e| e.is_fresh(clock(), policy.refresh_window))
@@ -149,23 +153,35 @@ pub fn cached(
         ));
         return Ok(entry.token());
     }
-    log::debug(format_args!("cache miss for {registry}; asking AWS"));
-    match fetch() {
+    let result = match locking {
+        // The holder is still at it and our time is up: do not start a fetch we cannot finish.
+        Locking::Busy => Err(Error::LockTimedOut {
+            registry: registry.host.clone(),
+            after: policy.timeout,
+        }),
+        Locking::Held(_) | Locking::Unavailable => {
+            log::debug(format_args!("cache miss for {registry}; asking AWS"));
+            fetch()
+        }
+    };
+    match result {
         Ok(token) => {
             let now = clock();
             if warn_if_expired(registry, &token, now) {
                 return Ok(token);
             }
-            if let Err(e) = cache.write(&key, &Entry::new(registry, identity, &token, now)) {
+            let entry = Entry::new(registry, identity, &token, now);
+            if let Err(e) = cache.write(&key, &entry) {
                 log::warn(format_args!(
                     "cannot write the token cache in {}: {e}",
                     cache.dir().display()
                 ));
             }
             cache.prune(now);
-            Ok(token)
+            Ok(entry.token())
         }
-        Err(error) => match current.filter(|e| !e.is_expired(clock())) {
+        // Stale-while-error: only a fault that says nothing about our right to the token.
+        Err(error) if error.is_transient() => match current.filter(|e| !e.is_expired(clock())) {
             Some(stale) => {
                 let token = stale.token();
                 log::warn(format_args!(
@@ -176,6 +192,7 @@ pub fn cached(
             }
             None => Err(error),
         },
+        Err(error) => Err(error),
     }
 }
 
@@ -231,7 +248,8 @@ mod tests {
                 identity: Identity::from_stored("me".into()),
                 policy: Policy {
                     refresh_window: Duration::from_secs(3600),
-                    lock_wait: Duration::from_millis(100),
+                    deadline: Instant::now() + Duration::from_secs(5),
+                    timeout: Duration::from_secs(5),
                 },
                 fetches: Cell::new(0),
             }
@@ -254,10 +272,19 @@ mod tests {
         }
     }
 
-    fn denied() -> Error {
+    fn down() -> Error {
         Error::Network {
             registry: "r".into(),
             cause: "down".into(),
+        }
+    }
+
+    fn denied() -> Error {
+        Error::AccessDenied {
+            registry: "r".into(),
+            code: "AccessDeniedException".into(),
+            message: "no".into(),
+            action: "ecr:GetAuthorizationToken",
         }
     }
 
@@ -281,12 +308,106 @@ mod tests {
     fn stale_while_error_but_never_expired() {
         let w = World::new();
         w.get(0, Ok(token("one", 12 * HOUR))).unwrap();
-        // Inside the refresh window, AWS fails: the unexpired token is still served.
-        assert_eq!(w.get(11 * HOUR + 30, Err(denied())).unwrap(), "one");
+        // Inside the refresh window, AWS is unreachable: the unexpired token is still served.
+        assert_eq!(w.get(11 * HOUR + 30, Err(down())).unwrap(), "one");
         // Once expired it is never served, whatever AWS says.
-        let err = w.get(12 * HOUR, Err(denied())).unwrap_err();
+        let err = w.get(12 * HOUR, Err(down())).unwrap_err();
         assert!(matches!(err, Error::Network { .. }));
         assert_eq!(w.fetches.get(), 3);
+    }
+
+    #[test]
+    fn a_denial_is_the_answer_even_with_an_unexpired_token() {
+        let w = World::new();
+        w.get(0, Ok(token("one", 12 * HOUR))).unwrap();
+        let err = w.get(11 * HOUR + 30, Err(denied())).unwrap_err();
+        assert!(matches!(err, Error::AccessDenied { .. }), "{err}");
+        for transient in [
+            down(),
+            Error::Service {
+                registry: "r".into(),
+                detail: "HTTP 503".into(),
+                transient: true,
+            },
+        ] {
+            assert_eq!(w.get(11 * HOUR + 40, Err(transient)).unwrap(), "one");
+        }
+        let client_fault = Error::Service {
+            registry: "r".into(),
+            detail: "HTTP 400 (ValidationException)".into(),
+            transient: false,
+        };
+        assert!(w.get(11 * HOUR + 50, Err(client_fault)).is_err());
+    }
+
+    #[test]
+    fn an_entry_made_for_another_registry_or_identity_is_not_served() {
+        let w = World::new();
+        w.get(0, Ok(token("mine", 12 * HOUR))).unwrap();
+        let key = cache_key(&w.registry, &w.identity);
+        for (field, value) in [("host", "public.ecr.aws"), ("identity", "someone-else")] {
+            let mut planted = w.cache.read(&key).unwrap();
+            match field {
+                "host" => planted.host = value.into(),
+                _ => planted.identity = value.into(),
+            }
+            planted.password = crate::secret::Secret::new("planted");
+            w.cache.write(&key, &planted).unwrap();
+            assert_eq!(w.get(1, Ok(token("fresh", 12 * HOUR))).unwrap(), "fresh");
+        }
+        assert_eq!(w.fetches.get(), 3);
+    }
+
+    #[test]
+    fn a_claimed_300_year_lifetime_is_cached_for_12_hours_at_most() {
+        let w = World::new();
+        let centuries = 300 * 365 * 24 * HOUR;
+        let served = cached(
+            Some(&w.cache),
+            &w.registry,
+            &w.identity,
+            &w.policy,
+            || at(0),
+            || Ok(token("long", centuries)),
+        )
+        .unwrap();
+        assert_eq!(served.expires_at, at(12 * HOUR));
+        let stored = w.cache.read(&cache_key(&w.registry, &w.identity)).unwrap();
+        assert_eq!(stored.expires_at, 12 * HOUR);
+        assert!(w.get(12 * HOUR, Err(down())).is_err(), "expired at 12 h");
+        let uncached = cached(
+            None,
+            &w.registry,
+            &w.identity,
+            &w.policy,
+            || at(0),
+            || Ok(token("long", centuries)),
+        )
+        .unwrap();
+        assert_eq!(uncached.expires_at, at(12 * HOUR));
+    }
+
+    #[test]
+    fn a_busy_lock_is_waited_for_until_the_deadline_only() {
+        let mut w = World::new();
+        w.get(0, Ok(token("one", 12 * HOUR))).unwrap();
+        let key = cache_key(&w.registry, &w.identity);
+        let Locking::Held(_held) = w.cache.lock(&key, Instant::now()) else {
+            panic!("lock");
+        };
+        w.policy.deadline = Instant::now() + Duration::from_millis(200);
+        let started = Instant::now();
+        // Due for refresh, another process is at it until after our deadline: the unexpired
+        // token is served without a fetch.
+        assert_eq!(
+            w.get(11 * HOUR + 30, Ok(token("two", 23 * HOUR))).unwrap(),
+            "one"
+        );
+        // Expired: the error says what we waited for.
+        let err = w.get(12 * HOUR, Ok(token("two", 23 * HOUR))).unwrap_err();
+        assert!(matches!(err, Error::LockTimedOut { .. }), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert_eq!(w.fetches.get(), 1);
     }
 
     #[test]
@@ -303,7 +424,7 @@ mod tests {
     #[test]
     fn a_failed_first_fetch_caches_nothing() {
         let w = World::new();
-        assert!(w.get(0, Err(denied())).is_err());
+        assert!(w.get(0, Err(down())).is_err());
         assert_eq!(w.get(1, Ok(token("one", 12 * HOUR))).unwrap(), "one");
         assert_eq!(w.fetches.get(), 2);
     }

@@ -6,7 +6,7 @@
 //! the process itself.)
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::error::Error;
 
@@ -16,9 +16,17 @@ pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::from_secs(3600);
 /// Overall bound on one token fetch (`AWS_ECR_TIMEOUT`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Env {
     vars: HashMap<String, String>,
+    /// When the process (or the test's made-up one) started: every bound counts from here.
+    started: Instant,
+}
+
+impl Default for Env {
+    fn default() -> Self {
+        Env::from_pairs([])
+    }
 }
 
 impl Env {
@@ -29,6 +37,7 @@ impl Env {
             vars: std::env::vars_os()
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
                 .collect(),
+            started: Instant::now(),
         }
     }
 
@@ -39,6 +48,7 @@ impl Env {
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
+            started: Instant::now(),
         }
     }
 
@@ -64,6 +74,12 @@ impl Env {
                 Error::Config(format!("AWS_ECR_TIMEOUT={v:?} is not a duration (try 15s)"))
             }),
         }
+    }
+
+    /// When every command must have answered: [`Env::timeout`] after the process started,
+    /// whatever it waited for on the way (another process's lock, a slow file system).
+    pub fn deadline(&self) -> Result<Instant, Error> {
+        Ok(self.started + self.timeout()?)
     }
 }
 

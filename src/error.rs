@@ -24,6 +24,12 @@ pub enum Error {
     #[error("no credentials username")]
     MissingUsername,
 
+    /// `store` for a host that is not ECR: nothing would keep the credentials.
+    #[error(
+        "ecr-login: credentials for {host} were not stored: this helper keeps none, it only serves ECR registries (their passwords come from AWS); keep your credsStore for other registries and name ecr-login per ECR registry in credHelpers (docker-credential-ecr-login configure <registry>)"
+    )]
+    NotStored { host: String },
+
     /// The client sent something we cannot read.
     #[error("{0}")]
     BadInput(String),
@@ -69,9 +75,18 @@ pub enum Error {
     #[error("ecr-login: timed out after {} getting a token for {registry}; check the network or raise AWS_ECR_TIMEOUT", humantime::format_duration(*.after))]
     TimedOut { registry: String, after: Duration },
 
+    /// Waiting for another process that is fetching the same token took until the deadline.
+    #[error("ecr-login: timed out after {} waiting for another process that is getting a token for {registry}; check the network or raise AWS_ECR_TIMEOUT", humantime::format_duration(*.after))]
+    LockTimedOut { registry: String, after: Duration },
+
     /// The API answered with an error we do not classify (server errors included).
     #[error("ecr-login: ECR returned an error for {registry}: {detail}")]
-    Service { registry: String, detail: String },
+    Service {
+        registry: String,
+        detail: String,
+        /// A server fault (5xx, an unreadable reply) rather than an answer about the caller.
+        transient: bool,
+    },
 
     /// The API could not be reached (DNS, TLS, connection refused, proxy).
     #[error("ecr-login: cannot reach the ECR API for {registry}: {cause}")]
@@ -92,6 +107,22 @@ impl Error {
     pub fn is_no_credentials(&self) -> bool {
         matches!(self, Error::NoCredentials { .. })
     }
+
+    /// True for faults that say nothing about the caller's right to a token: throttling,
+    /// server errors and unusable replies, timeouts, unreachable endpoints. Only these may be
+    /// bridged with a cached token; a denial (refused, invalid, expired or missing
+    /// credentials, a role STS will not grant) is the answer.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Throttled { .. }
+            | Error::TimedOut { .. }
+            | Error::LockTimedOut { .. }
+            | Error::Network { .. }
+            | Error::BadToken { .. } => true,
+            Error::Service { transient, .. } => *transient,
+            _ => false,
+        }
+    }
 }
 
 fn for_profile(profile: &Option<String>) -> String {
@@ -105,6 +136,24 @@ fn hint_suffix(hint: &Option<String>) -> String {
     hint.as_deref()
         .map(|h| format!("; {h}"))
         .unwrap_or_default()
+}
+
+/// `text` with every control character escaped (`\n`, `\u{1b}`...), so that whatever was
+/// echoed from input (a host, a role ARN, an annotation) cannot start a second, forged line
+/// or drive a terminal.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Folds a multi-line cause (SDK error chains can span lines) into the one line the protocol
@@ -139,6 +188,15 @@ mod tests {
         assert_eq!(
             e.to_string(),
             r#"ecr-login: no AWS credentials for profile "prod": run 'aws sso login --profile prod'"#
+        );
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_controls("plain host:5000"), "plain host:5000");
+        assert_eq!(
+            escape_controls("arn:aws:iam::1:role/x\necr-login: forged\r\u{1b}[2J\t"),
+            "arn:aws:iam::1:role/x\\necr-login: forged\\r\\u{1b}[2J\\t"
         );
     }
 

@@ -49,8 +49,11 @@ pub fn enabled(level: Level) -> bool {
 
 fn emit(level: Level, label: &str, message: fmt::Arguments<'_>) {
     if enabled(level) {
+        // Messages echo input (hosts, role ARNs): escaped, one line stays one line.
+        let text = message.to_string();
+        let text = crate::error::escape_controls(&text);
         // A closed stderr is no reason to fail a credential request.
-        let _ = writeln!(std::io::stderr().lock(), "ecr-login: {label}{message}");
+        let _ = writeln!(std::io::stderr().lock(), "ecr-login: {label}{text}");
     }
 }
 

@@ -30,14 +30,16 @@ pub fn read_input(mut reader: impl Read) -> Result<String, Error> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// The server URL of `get` and `erase`: the first line, trimmed, as the reference helpers read
-/// it.
-pub fn server_url(input: &str) -> Result<&str, Error> {
-    let url = input.lines().next().unwrap_or_default().trim();
+/// The server URL of `get`, `erase` and `store`'s payload check: every line of the input
+/// joined without separators, then trimmed, exactly as the reference helpers read it. So
+/// `host\nevil.com` is the one string `hostevil.com`, not ECR, as with the Go helper.
+pub fn server_url(input: &str) -> Result<String, Error> {
+    let joined: String = input.lines().collect();
+    let url = joined.trim();
     if url.is_empty() {
         Err(Error::MissingServerUrl)
     } else {
-        Ok(url)
+        Ok(url.to_owned())
     }
 }
 
@@ -70,9 +72,9 @@ struct StoreRequest {
     username: String,
 }
 
-/// Validates a `store` payload. ECR passwords come from AWS, so nothing is stored; modern
-/// clients call `store` after `login` and expect success.
-pub fn check_store(input: &str) -> Result<(), Error> {
+/// Validates a `store` payload and returns its server URL. What may be stored for it is the
+/// caller's decision.
+pub fn check_store(input: &str) -> Result<String, Error> {
     let request: StoreRequest = serde_json::from_str(input.trim()).map_err(|e| {
         Error::BadInput(format!(
             "store: standard input is not a credentials JSON object: {e}"
@@ -84,7 +86,7 @@ pub fn check_store(input: &str) -> Result<(), Error> {
     if request.username.trim().is_empty() {
         return Err(Error::MissingUsername);
     }
-    Ok(())
+    Ok(request.server_url.trim().to_owned())
 }
 
 #[cfg(test)]
@@ -105,15 +107,23 @@ mod tests {
     }
 
     #[test]
-    fn server_url_is_the_first_line_trimmed() {
-        assert_eq!(server_url("  host:5000 \r\nsecond\n").unwrap(), "host:5000");
+    fn server_url_is_every_line_joined_then_trimmed() {
+        assert_eq!(server_url("  host:5000 \r\n").unwrap(), "host:5000");
+        assert_eq!(server_url("host\nevil.com\n").unwrap(), "hostevil.com");
+        assert_eq!(server_url(" \n x").unwrap(), "x");
         assert!(matches!(server_url(""), Err(Error::MissingServerUrl)));
-        assert!(matches!(server_url(" \n x"), Err(Error::MissingServerUrl)));
+        assert!(matches!(
+            server_url(" \r\n \n"),
+            Err(Error::MissingServerUrl)
+        ));
     }
 
     #[test]
     fn store_is_validated() {
-        assert!(check_store(r#"{"ServerURL":"h","Username":"AWS","Secret":"s"}"#).is_ok());
+        assert_eq!(
+            check_store(r#"{"ServerURL":" h ","Username":"AWS","Secret":"s"}"#).unwrap(),
+            "h"
+        );
         assert_eq!(
             check_store(r#"{"Username":"AWS"}"#)
                 .unwrap_err()
@@ -140,7 +150,7 @@ mod tests {
             let input = read_input(&bytes[..]).unwrap();
             if let Ok(url) = server_url(&input) {
                 proptest::prop_assert!(!url.is_empty() && !url.contains('\n'));
-                proptest::prop_assert_eq!(url, url.trim());
+                proptest::prop_assert_eq!(url.as_str(), url.trim());
             }
             if let Err(e) = check_store(&input) {
                 proptest::prop_assert!(!e.to_string().contains('\n'));

@@ -10,6 +10,9 @@ use time::OffsetDateTime;
 
 use crate::secret::Secret;
 
+/// ECR's longest token lifetime. No token is trusted for longer, whatever its reply claims.
+pub const MAX_LIFETIME: time::Duration = time::Duration::hours(12);
+
 /// Decoded credentials for one registry, valid until `expires_at`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
@@ -19,6 +22,14 @@ pub struct Token {
 }
 
 impl Token {
+    /// This token with its expiry no later than `fetched_at` + [`MAX_LIFETIME`].
+    pub fn capped(mut self, fetched_at: OffsetDateTime) -> Token {
+        if let Some(latest) = fetched_at.checked_add(MAX_LIFETIME) {
+            self.expires_at = self.expires_at.min(latest);
+        }
+        self
+    }
+
     /// Decodes the API's `authorizationToken` and `expiresAt` (seconds since the epoch).
     pub fn decode(
         authorization_token: Option<&str>,

@@ -34,8 +34,14 @@ pub struct Resolved {
     pub source: &'static str,
 }
 
-/// Runs the chain until a source answers.
-pub async fn resolve(conf: &ProviderConfig, profile: Option<&str>) -> Result<Resolved, Error> {
+/// Runs the chain until a source answers. With `only_profile` (a profile the config file names
+/// for the registry) the profile is the only source, as with `aws --profile`: keys in the
+/// environment belong to some other account and must not win.
+pub async fn resolve(
+    conf: &ProviderConfig,
+    profile: Option<&str>,
+    only_profile: bool,
+) -> Result<Resolved, Error> {
     let mut profile_source = ProfileFileCredentialsProvider::builder().configure(conf);
     if let Some(profile) = profile {
         profile_source = profile_source.profile_name(profile);
@@ -76,6 +82,9 @@ pub async fn resolve(conf: &ProviderConfig, profile: Option<&str>) -> Result<Res
     ];
     let mut metadata_cause = None;
     for (source, provider) in sources {
+        if only_profile && source != "profile" {
+            continue;
+        }
         match provider.provide_credentials().await {
             Ok(credentials) => {
                 return Ok(Resolved {

@@ -37,8 +37,13 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 pub struct FetchOptions {
     /// The profile to use; `None` lets the SDK follow `AWS_PROFILE`.
     pub profile: Option<String>,
-    /// Overall bound (`AWS_ECR_TIMEOUT`).
+    /// The config file named the profile for this registry: like `aws --profile`, it is used
+    /// ahead of (instead of) credentials in the environment.
+    pub profile_is_configured: bool,
+    /// `AWS_ECR_TIMEOUT`, for messages and the SDK's own timeouts.
     pub timeout: Duration,
+    /// When the fetch must have ended: the command's deadline, which counts from its start.
+    pub deadline: Instant,
     /// Assume this role with a web identity token instead of running the credential chain
     /// (the kubelet plugin's per-pod service account).
     pub web_identity: Option<WebIdentity>,
@@ -54,8 +59,10 @@ pub struct WebIdentity {
 impl FetchOptions {
     pub fn from_env(env: &Env, profile: Option<String>) -> Result<Self, Error> {
         Ok(FetchOptions {
+            profile_is_configured: profile.is_some(),
             profile: profile.or_else(|| env.profile().map(str::to_owned)),
             timeout: env.timeout()?,
+            deadline: env.deadline()?,
             web_identity: None,
         })
     }
@@ -89,7 +96,8 @@ pub fn fetch_traced(
         .build()
         .map_err(|e| Error::Config(format!("cannot start the I/O runtime: {e}")))?;
     let result = runtime.block_on(async {
-        tokio::time::timeout(options.timeout, fetch(registry, env, options, trace))
+        let left = options.deadline.saturating_duration_since(Instant::now());
+        tokio::time::timeout(left, fetch(registry, env, options, trace))
             .await
             .unwrap_or_else(|_| {
                 Err(Error::TimedOut {
@@ -127,7 +135,14 @@ async fn fetch(
     let started = Instant::now();
     let resolved = match &options.web_identity {
         Some(identity) => credentials::assume_role(&sdk, identity, operation_timeout(&sdk)).await?,
-        None => credentials::resolve(&conf, options.profile.as_deref()).await?,
+        None => {
+            credentials::resolve(
+                &conf,
+                options.profile.as_deref(),
+                options.profile_is_configured,
+            )
+            .await?
+        }
     };
     trace.source = Some(resolved.source);
     trace.credentials_time = Some(started.elapsed());
@@ -381,6 +396,9 @@ where
                 Error::Service {
                     registry: host,
                     detail: format!("HTTP {status} ({code}): {message}"),
+                    // 4xx is an answer about the request; 5xx, or an error shape in a 2xx
+                    // reply (a truncated body), is the server's fault.
+                    transient: !(400..500).contains(&status),
                 }
             }
         }
@@ -395,10 +413,12 @@ where
         SdkError::ResponseError(_) => Error::Service {
             registry: host,
             detail: format!("unreadable reply: {}", error_chain(&err)),
+            transient: true,
         },
         _ => Error::Service {
             registry: host,
             detail: error_chain(&err),
+            transient: false,
         },
     }
 }

@@ -36,7 +36,7 @@ fn empty_input_is_a_missing_server_url() {
 }
 
 #[test]
-fn store_validates_and_stores_nothing() {
+fn store_validates_and_stores_nothing_for_ecr() {
     let sandbox = Sandbox::new();
     let ok = sandbox.run(&["store"], r#"{"ServerURL":"123456789012.dkr.ecr.us-east-1.amazonaws.com","Username":"AWS","Secret":"x"}"#);
     assert_eq!((ok.code, ok.stdout.as_str()), (0, ""));
@@ -57,7 +57,7 @@ fn store_validates_and_stores_nothing() {
         .env("AWS_ECR_IGNORE_CREDS_STORAGE", "true")
         .run(
             &["store"],
-            r#"{"ServerURL":"h","Username":"AWS","Secret":"x"}"#,
+            r#"{"ServerURL":"public.ecr.aws","Username":"AWS","Secret":"x"}"#,
         );
     assert_eq!((ignored.code, ignored.stdout.as_str()), (0, ""));
 }

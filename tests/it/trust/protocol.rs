@@ -1,2 +1,137 @@
 //! The protocol verbs never report success for what they did not do, and never let input
 //! forge output.
+
+use serde_json::json;
+
+use crate::support::*;
+
+#[test]
+fn store_for_a_registry_that_is_not_ecr_fails_and_says_why() {
+    let sandbox = Sandbox::new();
+    for ignore in [None, Some("1")] {
+        let sandbox = match ignore {
+            Some(v) => sandbox.clone_env().env("AWS_ECR_IGNORE_CREDS_STORAGE", v),
+            None => sandbox.clone_env(),
+        };
+        let run = sandbox.run(
+            &["store"],
+            r#"{"ServerURL":"https://ghcr.io","Username":"me","Secret":"ghp_secret"}"#,
+        );
+        assert_eq!(run.code, 1, "{run:?}");
+        assert_eq!(run.stdout.lines().count(), 1, "{run:?}");
+        assert!(
+            run.stdout
+                .starts_with("ecr-login: credentials for ghcr.io were not stored"),
+            "{}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("credHelpers"), "{}", run.stdout);
+        assert!(!run.stdout.contains("ghp_secret"));
+        let ecr = sandbox.run(
+            &["store"],
+            format!(r#"{{"ServerURL":"{HOST}","Username":"AWS","Secret":"x"}}"#),
+        );
+        assert_eq!((ecr.code, ecr.stdout.as_str()), (0, ""), "{ecr:?}");
+    }
+}
+
+#[test]
+fn every_line_of_stdin_is_one_server_url() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("p", 43_200)));
+    let sandbox = Sandbox::new().static_keys().endpoints(&mock);
+    let run = sandbox.run(&["get"], format!("{HOST}\nevil.com\n"));
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (1, "credentials not found in native keychain\n")
+    );
+    assert!(mock.requests().is_empty());
+    let split = &HOST[..10];
+    let run = sandbox.run(&["get"], format!("{split}\r\n{}\n", &HOST[10..]));
+    assert_eq!(run.stdout, get_line(HOST, "p"), "{run:?}");
+}
+
+#[test]
+fn an_echoed_role_arn_cannot_forge_a_line() {
+    let mock = EcrMock::start();
+    mock.sts(
+        wiremock::ResponseTemplate::new(403)
+            .insert_header("content-type", "text/xml")
+            .set_body_string(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>Not authorized</Message></Error><RequestId>1</RequestId></ErrorResponse>",
+            ),
+    );
+    let sandbox = Sandbox::new()
+        .endpoints(&mock)
+        .env("AWS_ENDPOINT_URL_STS", mock.url())
+        .env("AWS_ECR_LOG", "debug");
+    let request = json!({
+        "apiVersion": "credentialprovider.kubelet.k8s.io/v1",
+        "kind": "CredentialProviderRequest",
+        "image": format!("{HOST}/app"),
+        "serviceAccountToken": "header.payload.signature",
+        "serviceAccountAnnotations": {
+            "eks.amazonaws.com/ecr-role-arn": "arn:aws:iam::123456789012:role/x\necr-login: forged\u{1b}[2J"
+        },
+    });
+    let run = sandbox.run(&["kubelet-plugin"], request.to_string());
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
+    for line in run.stderr.lines() {
+        assert!(!line.starts_with("ecr-login: forged"), "{}", run.stderr);
+    }
+    assert!(
+        run.stderr.contains("role/x\\necr-login: forged"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_process_can_dump_no_core() {
+    use std::process::Stdio;
+    let mut child = Sandbox::new()
+        .command(&["get"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // `get` blocks reading stdin; by then the limits are set.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id()));
+    drop(child.stdin.take());
+    let _ = child.kill();
+    let _ = child.wait();
+    let limits = limits.unwrap();
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap();
+    let fields: Vec<&str> = core.split_whitespace().collect();
+    assert_eq!(&fields[4..6], ["0", "0"], "{core}");
+}
+
+#[test]
+fn a_profile_named_in_the_config_wins_over_keys_in_the_environment() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("p", 43_200)));
+    let sandbox = Sandbox::new().static_keys().endpoints(&mock);
+    sandbox.aws_file(
+        "credentials",
+        "[partner]\naws_access_key_id = AKIDPARTNERPARTNER01\naws_secret_access_key = partnersecret\n",
+    );
+    let config = sandbox.home.path().join("ecr.toml");
+    std::fs::write(
+        &config,
+        "[accounts.\"123456789012\"]\nprofile = \"partner\"\n",
+    )
+    .unwrap();
+    let run = sandbox
+        .env("AWS_ECR_CONFIG", config.display().to_string())
+        .get(HOST);
+    assert_eq!(run.stdout, get_line(HOST, "p"), "{run:?}");
+    let auth = header_of(&mock.requests()[0], "authorization");
+    assert!(auth.contains("Credential=AKIDPARTNERPARTNER01/"), "{auth}");
+}
