@@ -17,6 +17,7 @@ pub mod identity;
 pub mod kubelet;
 pub mod log;
 pub mod manifest;
+pub mod process;
 pub mod protocol;
 pub mod registry;
 pub mod secret;

@@ -102,6 +102,10 @@ pub fn fetch_traced(
     // A timed-out DNS lookup or credential_process may still hold a blocking thread; the
     // answer is ready, so do not wait for them.
     runtime.shutdown_background();
+    if matches!(result, Err(Error::TimedOut { .. })) {
+        // The SDK leaves a hung credential_process running, with whatever it started.
+        crate::process::kill_descendants();
+    }
     result
 }
 
