@@ -21,6 +21,10 @@ use crate::env::{Env, parse_duration};
 use crate::error::Error;
 use crate::registry::{self, Registry};
 
+/// A real config is a few hundred bytes; the bound only keeps a mistaken path (a log, an
+/// image) from being read whole on every call.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
 /// The parsed file; `Config::default()` when there is none.
 #[derive(Debug, Default)]
 pub struct Config {
@@ -82,14 +86,19 @@ impl Config {
                 None => return Ok(Config::default()),
             },
         };
-        match std::fs::read_to_string(&path) {
+        let text = crate::file::read_regular(&path, MAX_CONFIG_BYTES).and_then(|bytes| {
+            String::from_utf8(bytes)
+                .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"))
+        });
+        match text {
             Ok(text) => Config::parse(&text, path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
                 Ok(Config::default())
             }
             Err(e) => Err(Error::Config(format!(
-                "cannot read the config file {}: {e}",
-                path.display()
+                "cannot read the config file {}{}: {e}",
+                path.display(),
+                if explicit { " (AWS_ECR_CONFIG)" } else { "" }
             ))),
         }
     }

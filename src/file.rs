@@ -25,3 +25,70 @@ pub fn replace(path: &Path, bytes: &[u8], mode: u32, temp_prefix: &str) -> io::R
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
+
+/// Reads a file the user may point anywhere (`AWS_CA_BUNDLE`, our config file), only if it is
+/// a regular file of at most `max_bytes`.
+///
+/// A FIFO or a device there must be an error, never a hang: the open does not block (a FIFO
+/// would otherwise wait for a writer), the check is made on the opened handle (no race with a
+/// rename), and the read stops at the bound. Symlinks are followed: pointing a variable at a
+/// link to a bundle is ordinary.
+pub fn read_regular(path: &Path, max_bytes: u64) -> io::Result<Vec<u8>> {
+    use rustix::fs::{Mode, OFlags};
+    use std::io::Read;
+    let fd = rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    let file = fs::File::from(fd);
+    check_regular(&file.metadata()?, max_bytes)?;
+    let mut bytes = Vec::new();
+    file.take(max_bytes + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_large(max_bytes));
+    }
+    Ok(bytes)
+}
+
+/// `Ok` for a regular file of at most `max_bytes`; otherwise an error saying what it is
+/// instead ("not a regular file (a fifo)"), for checking files that others will read.
+pub fn check_regular(meta: &fs::Metadata, max_bytes: u64) -> io::Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = meta.file_type();
+    let what = if kind.is_file() {
+        return if meta.len() > max_bytes {
+            Err(too_large(max_bytes))
+        } else {
+            Ok(())
+        };
+    } else if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a fifo"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else {
+        "not a file"
+    };
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("not a regular file ({what})"),
+    ))
+}
+
+fn too_large(max_bytes: u64) -> io::Error {
+    let bound = match max_bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    };
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("larger than {bound}, too large to be the file expected here"),
+    )
+}

@@ -79,7 +79,7 @@ impl Identity {
 }
 
 /// The AWS config and credentials files the SDK will read.
-fn aws_files(env: &Env) -> [(&'static str, PathBuf); 2] {
+pub(crate) fn aws_files(env: &Env) -> [(&'static str, PathBuf); 2] {
     let home = env.get("HOME").map(PathBuf::from).unwrap_or_default();
     let pick = |var: &str, default: &str| {
         env.get(var)

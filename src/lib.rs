@@ -18,6 +18,7 @@ pub mod kubelet;
 pub mod log;
 pub mod manifest;
 pub mod platform;
+pub mod process;
 pub mod protocol;
 pub mod registry;
 pub mod secret;

@@ -32,6 +32,10 @@ const SYSTEM_BUNDLES: &[&str] = &[
     "/etc/ssl/cert.pem",
 ];
 
+/// Far above any real bundle (a distribution's is a few hundred KiB), low enough that a path
+/// pointed at something huge fails instead of filling memory.
+const MAX_BUNDLE_BYTES: u64 = 16 << 20;
+
 /// The client, with `HTTPS_PROXY`/`NO_PROXY` from the environment and [`trust_store`] roots.
 pub fn client(env: &Env) -> Result<SharedHttpClient, Error> {
     let tls_context = TlsContext::builder()
@@ -77,7 +81,8 @@ pub fn trust_store(env: &Env) -> Result<TrustStore, Error> {
 
 fn bundle(path: &Path, origin: &str) -> Result<TrustStore, Error> {
     let fail = |what: String| Error::Config(format!("{origin} {}: {what}", path.display()));
-    let pem = std::fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let pem = crate::file::read_regular(path, MAX_BUNDLE_BYTES)
+        .map_err(|e| fail(format!("cannot read: {e}")))?;
     let vetted = vet(&pem).map_err(fail)?;
     Ok(TrustStore::empty().with_pem_certificate(vetted))
 }

@@ -91,6 +91,7 @@ pub fn fetch_traced(
     options: &FetchOptions,
     trace: &mut Trace,
 ) -> Result<Token, Error> {
+    check_sdk_files(env)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -109,7 +110,59 @@ pub fn fetch_traced(
     // A timed-out DNS lookup or credential_process may still hold a blocking thread; the
     // answer is ready, so do not wait for them.
     runtime.shutdown_background();
+    if matches!(result, Err(Error::TimedOut { .. })) {
+        // The SDK leaves a hung credential_process running, with whatever it started.
+        crate::process::kill_descendants();
+    }
     result
+}
+
+/// Far above any real AWS config or credentials file (they can hold hundreds of profiles),
+/// low enough that a path pointed at something huge fails instead of filling memory.
+const MAX_SDK_FILE_BYTES: u64 = 16 << 20;
+
+/// The files the SDK reads itself, checked before it runs: a FIFO or a device there would
+/// block its read, and with it the thread our deadline runs on. A missing file stays missing
+/// (the SDK treats it as absent), and so does one we may not stat: the SDK reports that.
+fn check_sdk_files(env: &Env) -> Result<(), Error> {
+    let [(_, config), (_, credentials)] = crate::identity::aws_files(env);
+    let token_file = |var: &str| env.get(var).map(std::path::PathBuf::from);
+    let files = [
+        ("AWS_CONFIG_FILE", "the AWS config file", Some(config)),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "the AWS credentials file",
+            Some(credentials),
+        ),
+        (
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "",
+            token_file("AWS_WEB_IDENTITY_TOKEN_FILE"),
+        ),
+        (
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+            "",
+            token_file("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"),
+        ),
+    ];
+    for (var, default_name, path) in files {
+        let Some(path) = path else { continue };
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if let Err(e) = crate::file::check_regular(&meta, MAX_SDK_FILE_BYTES) {
+            let origin = if env.get(var).is_some() {
+                var
+            } else {
+                default_name
+            };
+            return Err(Error::Config(format!(
+                "{origin} {} is {e}; make it a regular file or set {var} to one",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 async fn fetch(
