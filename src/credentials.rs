@@ -53,7 +53,7 @@ pub fn for_target_as(
     let registry = &target.registry;
     let mut identity = Identity::current(env, target.profile.as_deref());
     if let Some(role) = &web_identity {
-        identity = identity.assuming(&role.role_arn);
+        identity = identity.assuming(&role.role_arn, role.token.expose());
     }
     let policy = Policy::from_env(env, config)?;
     let cache = Cache::open(env);

@@ -60,12 +60,33 @@ impl Identity {
         Identity(hex(&hash.finalize()))
     }
 
-    /// This identity assuming `role_arn` (the kubelet plugin's per-pod role): another entry.
-    pub fn assuming(&self, role_arn: &str) -> Identity {
+    /// This identity assuming `role_arn` with a service account's token (the kubelet plugin's
+    /// per-pod role): one entry per role *and* service account, never shared between tenants.
+    ///
+    /// STS decides on the token's issuer, audience and subject, so those are the key, with the
+    /// service account's uid (a deleted and re-created account is another account). A rotated
+    /// token of the same account is the same entry. The signature is not checked: the kubelet
+    /// vouches for the token it hands us, and STS checks it before anything is cached. A token
+    /// whose claims cannot be read is keyed by a hash of the whole token, so it shares nothing.
+    pub fn assuming(&self, role_arn: &str, token: &str) -> Identity {
         let mut hash = Sha256::new();
-        hash.update(self.0.as_bytes());
-        hash.update(b"\nassume-role=");
-        hash.update(role_arn.as_bytes());
+        let mut field = |name: &str, value: &[u8]| {
+            // Length-prefixed: no value can pass for another field.
+            hash.update(name.as_bytes());
+            hash.update((value.len() as u64).to_be_bytes());
+            hash.update(value);
+        };
+        field("identity", self.0.as_bytes());
+        field("assume-role", role_arn.as_bytes());
+        match ServiceAccount::from_token(token) {
+            Some(account) => {
+                field("iss", account.issuer.as_bytes());
+                field("aud", account.audience.as_bytes());
+                field("sub", account.subject.as_bytes());
+                field("sa-uid", account.uid.as_bytes());
+            }
+            None => field("token-sha256", &Sha256::digest(token.as_bytes())),
+        }
         Identity(hex(&hash.finalize()))
     }
 
@@ -75,6 +96,43 @@ impl Identity {
 
     pub fn from_stored(text: String) -> Identity {
         Identity(text)
+    }
+}
+
+/// The claims of a Kubernetes service-account token that say whose it is.
+#[derive(Debug, PartialEq, Eq)]
+struct ServiceAccount {
+    issuer: String,
+    /// The `aud` claim as JSON (a string or a list).
+    audience: String,
+    /// `system:serviceaccount:<namespace>:<name>`.
+    subject: String,
+    /// `kubernetes.io.serviceaccount.uid`.
+    uid: String,
+}
+
+impl ServiceAccount {
+    /// The claims of a JWT (`header.payload.signature`, base64url JSON payload), if it has a
+    /// subject and a service-account uid; `None` for anything else.
+    fn from_token(token: &str) -> Option<ServiceAccount> {
+        use base64::Engine;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD_INDIFFERENT;
+        let mut parts = token.split('.');
+        let (Some(_header), Some(payload), Some(_signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let claims: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD_INDIFFERENT.decode(payload).ok()?).ok()?;
+        let text =
+            |value: &serde_json::Value| value.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+        Some(ServiceAccount {
+            issuer: text(&claims["iss"]).unwrap_or_default(),
+            audience: claims.get("aud").map(|a| a.to_string()).unwrap_or_default(),
+            subject: text(&claims["sub"])?,
+            uid: text(&claims["kubernetes.io"]["serviceaccount"]["uid"])?,
+        })
     }
 }
 
@@ -187,6 +245,97 @@ mod tests {
         assert_ne!(before, created);
         std::fs::write(dir.path().join(".aws/config"), "[default]\nregion = x\n").unwrap();
         assert_ne!(created, key(&env, HOST));
+    }
+
+    /// A service-account token shaped like the kubelet's: `sub` and the account's uid, plus
+    /// claims that change on every rotation.
+    fn sa_token(sub: &str, uid: &str, jti: &str) -> String {
+        use base64::Engine;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let payload = serde_json::json!({
+            "aud": ["sts.amazonaws.com"], "iss": "https://oidc.example", "sub": sub, "jti": jti,
+            "kubernetes.io": {"namespace": "team", "serviceaccount": {"name": "app", "uid": uid}},
+        });
+        format!(
+            "eyJhbGciOiJSUzI1NiJ9.{}.c2ln",
+            URL_SAFE_NO_PAD.encode(payload.to_string())
+        )
+    }
+
+    #[test]
+    fn a_role_is_keyed_by_the_service_account_not_the_token() {
+        let node = Identity::from_stored("node".into());
+        const ROLE: &str = "arn:aws:iam::1:role/team-pull";
+        let a = sa_token("system:serviceaccount:team:app", "uid-a", "1");
+        let as_a = node.assuming(ROLE, &a);
+        assert_eq!(as_a, node.assuming(ROLE, &a), "stable");
+        assert_eq!(
+            as_a,
+            node.assuming(
+                ROLE,
+                &sa_token("system:serviceaccount:team:app", "uid-a", "2")
+            ),
+            "a rotated token of the same account"
+        );
+        let others = [
+            node.assuming(
+                ROLE,
+                &sa_token("system:serviceaccount:other:app", "uid-a", "1"),
+            ),
+            node.assuming(
+                ROLE,
+                &sa_token("system:serviceaccount:team:app", "uid-b", "1"),
+            ),
+            node.assuming("arn:aws:iam::1:role/other", &a),
+            Identity::from_stored("another node".into()).assuming(ROLE, &a),
+            node.assuming(ROLE, "opaque-token-1"),
+            node.assuming(ROLE, "opaque-token-2"),
+            node.assuming(ROLE, &sa_token("", "uid-a", "1")),
+            node.assuming(ROLE, &sa_token("system:serviceaccount:team:app", "", "1")),
+        ];
+        for (i, other) in others.iter().enumerate() {
+            assert_ne!(*other, as_a, "{i}");
+            assert_ne!(*other, node, "{i}");
+            for later in &others[i + 1..] {
+                assert_ne!(other, later, "{i}");
+            }
+        }
+        assert_eq!(
+            node.assuming(ROLE, "opaque-token-1"),
+            node.assuming(ROLE, "opaque-token-1"),
+            "an unreadable token is its own entry, and still cached"
+        );
+        assert!(as_a.as_str().chars().all(|c| c.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn only_a_service_account_token_has_claims() {
+        let claims =
+            ServiceAccount::from_token(&sa_token("system:serviceaccount:team:app", "uid-a", "1"))
+                .unwrap();
+        assert_eq!(claims.subject, "system:serviceaccount:team:app");
+        assert_eq!(claims.uid, "uid-a");
+        assert_eq!(claims.issuer, "https://oidc.example");
+        assert_eq!(claims.audience, r#"["sts.amazonaws.com"]"#);
+        for token in [
+            "",
+            "opaque",
+            "a.b",
+            "a.!!!.c",
+            "a.bm90IGpzb24.c",
+            "a.e30.c",
+            "a.e30.c.d",
+        ] {
+            assert_eq!(ServiceAccount::from_token(token), None, "{token}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_token_gives_a_hex_identity(token in "\\PC{0,300}") {
+            let id = Identity::from_stored("n".into()).assuming("arn:aws:iam::1:role/r", &token);
+            proptest::prop_assert_eq!(id.as_str().len(), 64);
+        }
     }
 
     #[test]

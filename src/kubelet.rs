@@ -8,7 +8,9 @@
 //! On Kubernetes 1.33+ with service-account tokens enabled for the plugin, the request also
 //! carries the pod's service account token and annotations; an
 //! `eks.amazonaws.com/ecr-role-arn` annotation makes us pull as that role (per-pod IAM for
-//! image pulls) instead of the node's credentials.
+//! image pulls) instead of the node's credentials. Such a token is cached per role *and*
+//! service account (see [`crate::identity::Identity::assuming`]): a pod naming another team's
+//! role gets STS's answer for its own service account, never the other team's cached token.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -62,7 +64,8 @@ struct AuthConfig<'a> {
 pub fn answer(input: &str, env: &Env, config: &Config) -> Result<String, Error> {
     let request: Request = serde_json::from_str(input).map_err(|e| {
         Error::BadInput(format!(
-            "kubelet-plugin: stdin is not a CredentialProviderRequest: {e}"
+            "kubelet-plugin: stdin is not a CredentialProviderRequest: {}",
+            escape(&e.to_string())
         ))
     })?;
     let version = request
@@ -90,7 +93,8 @@ pub fn answer(input: &str, env: &Env, config: &Config) -> Result<String, Error> 
     })?;
     let target = config.target(&host).ok_or_else(|| {
         Error::BadInput(format!(
-            "kubelet-plugin: {host} is not an ECR registry (image {:?}); check matchImages",
+            "kubelet-plugin: {} is not an ECR registry (image {:?}); check matchImages",
+            escape(&host),
             request.image
         ))
     })?;
@@ -98,11 +102,11 @@ pub fn answer(input: &str, env: &Env, config: &Config) -> Result<String, Error> 
         request.service_account_annotations.get(ROLE_ANNOTATION),
         request.service_account_token,
     ) {
-        (Some(role_arn), Some(token)) => Some(WebIdentity {
-            role_arn: role_arn.clone(),
+        (Some(role_arn), Some(token)) if !token.expose().is_empty() => Some(WebIdentity {
+            role_arn: role_arn_of(role_arn)?,
             token,
         }),
-        (Some(_), None) => {
+        (Some(_), _) => {
             return Err(Error::BadInput(format!(
                 "kubelet-plugin: the service account has {ROLE_ANNOTATION} but the request carries no token; set tokenAttributes in the CredentialProviderConfig"
             )));
@@ -136,6 +140,41 @@ pub fn answer(input: &str, env: &Env, config: &Config) -> Result<String, Error> 
     let mut line = serde_json::to_string(&response).map_err(|e| Error::BadInput(e.to_string()))?;
     line.push('\n');
     Ok(line)
+}
+
+/// The role annotation's value, if it can be a role ARN. Whatever it is goes into errors (ours
+/// and STS's), so anything that could break a log line is refused here, before any call.
+fn role_arn_of(annotation: &str) -> Result<String, Error> {
+    let looks_like_an_arn = annotation.starts_with("arn:")
+        && !annotation
+            .chars()
+            .any(|c| c.is_whitespace() || needs_escape(c));
+    if looks_like_an_arn {
+        Ok(annotation.to_owned())
+    } else {
+        Err(Error::BadInput(format!(
+            "kubelet-plugin: the service account's {ROLE_ANNOTATION} annotation is not a role ARN: \"{}\"",
+            escape(annotation)
+        )))
+    }
+}
+
+/// `text` with every control character (and Unicode line or paragraph separator) written as
+/// its Rust escape, so text from a request stays on the one line of an error.
+pub fn escape(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if needs_escape(c) {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 /// The registry part of an image reference (`host[:port]`, lower case), per the reference
@@ -209,6 +248,45 @@ mod tests {
             if let Some(host) = image_host(&image) {
                 proptest::prop_assert!(!host.contains('/'));
             }
+        }
+    }
+
+    #[test]
+    fn escape_keeps_one_line() {
+        assert_eq!(escape("plain:arn/x"), "plain:arn/x");
+        assert_eq!(
+            escape("a\nb\r\tc\u{1b}[31m\u{85}\u{2028}d"),
+            "a\\nb\\r\\tc\\u{1b}[31m\\u{85}\\u{2028}d"
+        );
+        assert_eq!(escape("üñí"), "üñí", "printable text is left alone");
+    }
+
+    #[test]
+    fn a_role_annotation_must_look_like_an_arn() {
+        assert_eq!(
+            role_arn_of("arn:aws:iam::123456789012:role/team-pull").unwrap(),
+            "arn:aws:iam::123456789012:role/team-pull"
+        );
+        for bad in [
+            "",
+            "team-pull",
+            "arn:aws:iam::1:role/x\nforged log line",
+            "arn:aws:iam::1:role/x y",
+            "arn:aws:iam::1:role/\u{1b}[2K",
+        ] {
+            let message = role_arn_of(bad).unwrap_err().to_string();
+            assert!(message.contains("is not a role ARN"), "{message}");
+            assert_eq!(message.lines().count(), 1, "{message}");
+            assert!(!message.contains('\u{1b}'), "{message}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escaped_text_is_one_line(text in "(\\PC|\\p{Cc}|\u{2028}|\u{2029}){0,100}") {
+            let escaped = escape(&text);
+            proptest::prop_assert!(!escaped.chars().any(needs_escape));
+            proptest::prop_assert!(escaped.lines().count() <= 1);
         }
     }
 
