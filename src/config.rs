@@ -17,7 +17,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::env::{Env, parse_duration};
+use crate::env::parse_duration;
 use crate::error::Error;
 use crate::registry::{self, Registry};
 
@@ -76,16 +76,9 @@ struct RawAccount {
 }
 
 impl Config {
-    /// The file named by `AWS_ECR_CONFIG`, else the platform config dir's
-    /// `docker-credential-ecr-login/config.toml`; a missing default file is an empty config.
-    pub fn load(env: &Env) -> Result<Config, Error> {
-        let (path, explicit) = match env.get("AWS_ECR_CONFIG") {
-            Some(path) => (PathBuf::from(path), true),
-            None => match default_path() {
-                Some(path) => (path, false),
-                None => return Ok(Config::default()),
-            },
-        };
+    /// The file at `path`; when it is not `explicit` (the default location) a missing file is
+    /// an empty config.
+    pub fn load(path: PathBuf, explicit: bool) -> Result<Config, Error> {
         let text = crate::file::read_regular(&path, MAX_CONFIG_BYTES).and_then(|bytes| {
             String::from_utf8(bytes)
                 .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"))
@@ -215,6 +208,15 @@ impl Config {
         })
     }
 
+    /// [`Config::target`] for a registry named on the command line, or why it is not one.
+    pub fn resolve(&self, registry: &str) -> Result<Target, Error> {
+        self.target(registry).ok_or_else(|| {
+            Error::Config(format!(
+                "{registry:?} is not an ECR registry host, nor an alias in the config file"
+            ))
+        })
+    }
+
     /// The profile configured for an ECR registry, by host, then by account.
     pub fn profile_for(&self, registry: &Registry) -> Option<String> {
         self.registries
@@ -222,15 +224,6 @@ impl Config {
             .and_then(|e| e.profile.clone())
             .or_else(|| self.accounts.get(registry.account()?).cloned())
     }
-}
-
-fn default_path() -> Option<PathBuf> {
-    Some(
-        directories::BaseDirs::new()?
-            .config_dir()
-            .join("docker-credential-ecr-login")
-            .join("config.toml"),
-    )
 }
 
 #[cfg(test)]
@@ -346,17 +339,11 @@ profile = "partner"
     #[test]
     fn a_missing_default_file_is_empty_but_a_named_one_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        let home = dir.path().to_str().unwrap();
         let missing = dir.path().join("nope.toml");
-        let env = Env::from_pairs([
-            ("AWS_ECR_CONFIG", missing.to_str().unwrap()),
-            ("HOME", home),
-        ]);
-        assert!(
-            Config::load(&env)
-                .unwrap_err()
-                .to_string()
-                .contains("cannot read the config file")
-        );
+        let default = Config::load(missing.clone(), false).unwrap();
+        assert!(default.path.is_none() && default.refresh_window.is_none());
+        let err = Config::load(missing, true).unwrap_err().to_string();
+        assert!(err.contains("cannot read the config file"), "{err}");
+        assert!(err.contains("(AWS_ECR_CONFIG)"), "{err}");
     }
 }

@@ -1,20 +1,14 @@
 //! The process environment, read in one place.
 //!
-//! Every variable of ours is looked up here, so unit tests can hand in a made-up environment
-//! instead of mutating the real one, and so the list of what we read stays in one file.
-//! (The AWS SDK reads its own variables, `AWS_PROFILE`, `AWS_ENDPOINT_URL_*` and the like, from
-//! the process itself.)
+//! Every variable of ours is looked up here, and so are the home directory and the platform's
+//! cache and config directories, so unit tests can hand in a made-up environment instead of
+//! mutating the real one, and so the list of what we read stays in one file. (The AWS SDK reads
+//! its own variables, `AWS_PROFILE`, `AWS_ENDPOINT_URL_*` and the like, from the process
+//! itself.)
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-use crate::error::Error;
-
-/// How long before expiry a cached token is refreshed (`AWS_ECR_REFRESH_WINDOW`).
-pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::from_secs(3600);
-
-/// Overall bound on one token fetch (`AWS_ECR_TIMEOUT`).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 
 #[derive(Debug, Clone)]
 pub struct Env {
@@ -60,39 +54,53 @@ impl Env {
             .filter(|v| !v.is_empty())
     }
 
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
     /// The AWS profile the SDK will use when nothing else picks one.
     pub fn profile(&self) -> Option<&str> {
         self.get("AWS_PROFILE")
             .or_else(|| self.get("AWS_DEFAULT_PROFILE"))
     }
 
-    /// `AWS_ECR_TIMEOUT`: a duration such as `15s`, `500ms`, `2m`, or plain seconds.
-    pub fn timeout(&self) -> Result<Duration, Error> {
-        match self.get("AWS_ECR_TIMEOUT") {
-            None => Ok(DEFAULT_TIMEOUT),
-            Some(v) => parse_duration(v).filter(|d| !d.is_zero()).ok_or_else(|| {
-                Error::Config(format!("AWS_ECR_TIMEOUT={v:?} is not a duration (try 15s)"))
-            }),
+    /// The user's home directory.
+    pub fn home(&self) -> Option<PathBuf> {
+        let var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+        self.get(var).map(PathBuf::from)
+    }
+
+    /// The platform's per-user cache directory: `$XDG_CACHE_HOME` or `~/.cache` on Linux and
+    /// other Unix systems, `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows.
+    pub fn cache_home(&self) -> Option<PathBuf> {
+        if cfg!(windows) {
+            self.get("LOCALAPPDATA").map(PathBuf::from)
+        } else if cfg!(target_os = "macos") {
+            Some(self.home()?.join("Library/Caches"))
+        } else {
+            self.xdg("XDG_CACHE_HOME", ".cache")
         }
     }
 
-    /// When every command must have answered: [`Env::timeout`] after the process started,
-    /// whatever it waited for on the way (another process's lock, a slow file system).
-    pub fn deadline(&self) -> Result<Instant, Error> {
-        Ok(self.started + self.timeout()?)
+    /// The platform's per-user config directory: `$XDG_CONFIG_HOME` or `~/.config` on Linux
+    /// and other Unix systems, `~/Library/Application Support` on macOS, `%APPDATA%` on
+    /// Windows.
+    pub fn config_home(&self) -> Option<PathBuf> {
+        if cfg!(windows) {
+            self.get("APPDATA").map(PathBuf::from)
+        } else if cfg!(target_os = "macos") {
+            Some(self.home()?.join("Library/Application Support"))
+        } else {
+            self.xdg("XDG_CONFIG_HOME", ".config")
+        }
     }
-}
 
-impl Env {
-    /// `AWS_ECR_REFRESH_WINDOW`, or `configured` (the config file), or one hour.
-    pub fn refresh_window(&self, configured: Option<Duration>) -> Result<Duration, Error> {
-        match self.get("AWS_ECR_REFRESH_WINDOW") {
-            None => Ok(configured.unwrap_or(DEFAULT_REFRESH_WINDOW)),
-            Some(v) => parse_duration(v).ok_or_else(|| {
-                Error::Config(format!(
-                    "AWS_ECR_REFRESH_WINDOW={v:?} is not a duration (try 1h)"
-                ))
-            }),
+    /// An XDG base directory: the variable if it holds an absolute path (the spec says to
+    /// ignore a relative one), else `~/<fallback>`.
+    fn xdg(&self, var: &str, fallback: &str) -> Option<PathBuf> {
+        match self.get(var).map(PathBuf::from) {
+            Some(path) if path.is_absolute() => Some(path),
+            _ => Some(self.home()?.join(fallback)),
         }
     }
 }
@@ -118,17 +126,19 @@ mod tests {
         assert_eq!(env.profile(), Some("p"));
     }
 
+    #[cfg(all(unix, not(target_os = "macos")))]
     #[test]
-    fn timeouts() {
-        let t = |v| Env::from_pairs([("AWS_ECR_TIMEOUT", v)]).timeout();
-        assert_eq!(Env::default().timeout().unwrap(), DEFAULT_TIMEOUT);
-        assert_eq!(t("3").unwrap(), Duration::from_secs(3));
-        assert_eq!(t("250ms").unwrap(), Duration::from_millis(250));
-        assert_eq!(t("1m30s").unwrap(), Duration::from_secs(90));
-        assert_eq!(
-            t("soon").unwrap_err().to_string(),
-            r#"ecr-login: AWS_ECR_TIMEOUT="soon" is not a duration (try 15s)"#
-        );
-        assert!(t("0").is_err());
+    fn xdg_directories() {
+        let env = Env::from_pairs([("HOME", "/home/u")]);
+        assert_eq!(env.cache_home().unwrap(), PathBuf::from("/home/u/.cache"));
+        assert_eq!(env.config_home().unwrap(), PathBuf::from("/home/u/.config"));
+        let env = Env::from_pairs([
+            ("HOME", "/home/u"),
+            ("XDG_CACHE_HOME", "/fast/cache"),
+            ("XDG_CONFIG_HOME", "relative/is/ignored"),
+        ]);
+        assert_eq!(env.cache_home().unwrap(), PathBuf::from("/fast/cache"));
+        assert_eq!(env.config_home().unwrap(), PathBuf::from("/home/u/.config"));
+        assert_eq!(Env::default().cache_home(), None);
     }
 }

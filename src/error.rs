@@ -7,9 +7,6 @@
 
 use std::time::Duration;
 
-/// The exact line clients compare to decide "no credentials here, go on without".
-pub const NOT_FOUND: &str = "credentials not found in native keychain";
-
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Not an ECR registry, or ECR Public without AWS credentials: the client pulls anonymously.
@@ -138,22 +135,27 @@ fn hint_suffix(hint: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-/// `text` with every control character escaped (`\n`, `\u{1b}`...), so that whatever was
-/// echoed from input (a host, a role ARN, an annotation) cannot start a second, forged line
-/// or drive a terminal.
+/// `text` with every control character and line separator escaped (`\n`, `\u{1b}`,
+/// `\u{2028}`...), so that whatever was echoed from input (a host, a role ARN, an
+/// annotation) cannot start a second, forged line or drive a terminal.
 pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains(char::is_control) {
+    if !text.contains(needs_escape) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if c.is_control() {
+        if needs_escape(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// Characters that may not reach a log line or a reply as they are.
+pub fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 /// Folds a multi-line cause (SDK error chains can span lines) into the one line the protocol
@@ -168,7 +170,11 @@ mod tests {
 
     #[test]
     fn protocol_lines_are_exact() {
-        assert_eq!(Error::NotFound.to_string(), NOT_FOUND);
+        // The exact line clients compare to decide "no credentials here, go on without".
+        assert_eq!(
+            Error::NotFound.to_string(),
+            "credentials not found in native keychain"
+        );
         assert_eq!(
             Error::MissingServerUrl.to_string(),
             "no credentials server URL"
@@ -198,6 +204,29 @@ mod tests {
             escape_controls("arn:aws:iam::1:role/x\necr-login: forged\r\u{1b}[2J\t"),
             "arn:aws:iam::1:role/x\\necr-login: forged\\r\\u{1b}[2J\\t"
         );
+    }
+
+    #[test]
+    fn escape_keeps_one_line() {
+        assert_eq!(escape_controls("plain:arn/x"), "plain:arn/x");
+        assert_eq!(
+            escape_controls("a\nb\r\tc\u{1b}[31m\u{85}\u{2028}d"),
+            "a\\nb\\r\\tc\\u{1b}[31m\\u{85}\\u{2028}d"
+        );
+        assert_eq!(
+            escape_controls("üñí"),
+            "üñí",
+            "printable text is left alone"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escaped_text_is_one_line(text in "(\\PC|\\p{Cc}|\u{2028}|\u{2029}){0,100}") {
+            let escaped = escape_controls(&text);
+            proptest::prop_assert!(!escaped.chars().any(needs_escape));
+            proptest::prop_assert!(escaped.lines().count() <= 1);
+        }
     }
 
     #[test]

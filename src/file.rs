@@ -1,24 +1,21 @@
-//! Replacing a file atomically: write a temp file beside it, fsync, rename over it.
+//! The two ways we touch a file outside the cache: replacing one of ours atomically, and
+//! reading one the user points at without trusting what is there.
 //!
-//! Readers then see the old file or the new one, never half of one, and a crash leaves at
-//! worst a stray temp file. The rename replaces a symlink at `path` rather than writing
-//! through it.
+//! A replacement writes a temp file beside the target, fsyncs and renames it over, so readers
+//! see the old file or the new one, never half of one, and a crash leaves at worst a stray
+//! temp file; the rename replaces a symlink at the path rather than writing through it. A read
+//! accepts only a regular file of bounded size, so a FIFO or a device is an error, not a hang.
 
 use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-/// Replaces `path` with `bytes`, created with `mode` and owned by us; the temp file's name
-/// starts with `temp_prefix` so sweeps can recognise leftovers.
-pub fn replace(path: &Path, bytes: &[u8], mode: u32, temp_prefix: &str) -> io::Result<()> {
-    replace_owned(path, bytes, mode, None, temp_prefix)
-}
-
-/// [`replace`], with the new file given to `owner` (uid, gid) before it takes the old one's
-/// place: root editing a user's file must leave it the user's. Only root may give a file away;
-/// anyone else may only pick one of their own groups.
-pub fn replace_owned(
+/// Replaces `path` with `bytes`, with `mode`; the temp file's name starts with `temp_prefix`
+/// so leftovers can be recognised. With `owner` (uid, gid) the new file is given away before
+/// it takes the old one's place: root editing a user's file must leave it the user's. Only
+/// root may give a file away; anyone else may only pick one of their own groups.
+pub fn replace(
     path: &Path,
     bytes: &[u8],
     mode: u32,

@@ -94,6 +94,7 @@ impl Identity {
         &self.0
     }
 
+    #[cfg(test)]
     pub fn from_stored(text: String) -> Identity {
         Identity(text)
     }

@@ -18,12 +18,12 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::auth;
 use crate::aws::WebIdentity;
-use crate::config::Config;
-use crate::credentials;
 use crate::env::Env;
-use crate::error::Error;
+use crate::error::{Error, escape_controls, needs_escape};
 use crate::secret::Secret;
+use crate::settings::Settings;
 
 const GROUP: &str = "credentialprovider.kubelet.k8s.io";
 const VERSIONS: &[&str] = &["v1", "v1beta1", "v1alpha1"];
@@ -61,11 +61,11 @@ struct AuthConfig<'a> {
 }
 
 /// Answers one request: the response JSON line, or an error for stderr.
-pub fn answer(input: &str, env: &Env, config: &Config) -> Result<String, Error> {
+pub fn answer(input: &str, env: &Env, settings: &Settings) -> Result<String, Error> {
     let request: Request = serde_json::from_str(input).map_err(|e| {
         Error::BadInput(format!(
             "kubelet-plugin: stdin is not a CredentialProviderRequest: {}",
-            escape(&e.to_string())
+            escape_controls(&e.to_string())
         ))
     })?;
     let version = request
@@ -91,10 +91,10 @@ pub fn answer(input: &str, env: &Env, config: &Config) -> Result<String, Error> 
             request.image
         ))
     })?;
-    let target = config.target(&host).ok_or_else(|| {
+    let target = settings.config.target(&host).ok_or_else(|| {
         Error::BadInput(format!(
             "kubelet-plugin: {} is not an ECR registry (image {:?}); check matchImages",
-            escape(&host),
+            escape_controls(&host),
             request.image
         ))
     })?;
@@ -113,7 +113,7 @@ pub fn answer(input: &str, env: &Env, config: &Config) -> Result<String, Error> 
         }
         (None, _) => None,
     };
-    let token = credentials::for_target_as(&target, env, config, web_identity).map_err(|e| {
+    let served = auth::for_target_as(&target, env, settings, web_identity).map_err(|e| {
         if target.registry.is_public() && e.is_no_credentials() {
             Error::BadInput(format!(
                 "kubelet-plugin: no AWS credentials for {host}; public images need none: leave public.ecr.aws out of matchImages"
@@ -122,13 +122,13 @@ pub fn answer(input: &str, env: &Env, config: &Config) -> Result<String, Error> 
             e
         }
     })?;
-    let window = env.refresh_window(config.refresh_window)?;
+    let token = &served.token;
     let api_version = format!("{GROUP}/{version}");
     let response = Response {
         api_version: &api_version,
         kind: "CredentialProviderResponse",
         cache_key_type: "Registry",
-        cache_duration: go_duration(cache_duration(token.expires_at, credentials::now(), window)),
+        cache_duration: go_duration(until(served.refresh_at, auth::now())),
         auth: BTreeMap::from([(
             host,
             AuthConfig {
@@ -154,27 +154,9 @@ fn role_arn_of(annotation: &str) -> Result<String, Error> {
     } else {
         Err(Error::BadInput(format!(
             "kubelet-plugin: the service account's {ROLE_ANNOTATION} annotation is not a role ARN: \"{}\"",
-            escape(annotation)
+            escape_controls(annotation)
         )))
     }
-}
-
-/// `text` with every control character (and Unicode line or paragraph separator) written as
-/// its Rust escape, so text from a request stays on the one line of an error.
-pub fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if needs_escape(c) {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 /// The registry part of an image reference (`host[:port]`, lower case), per the reference
@@ -192,16 +174,9 @@ pub fn image_host(image: &str) -> Option<String> {
     Some(host.to_ascii_lowercase())
 }
 
-/// Time until the token's refresh point, `min(window, remaining / 2)` before expiry. For a
-/// token fetched just now this is exactly the cache's refresh point; later it is never past it.
-pub fn cache_duration(
-    expires_at: OffsetDateTime,
-    now: OffsetDateTime,
-    window: Duration,
-) -> Duration {
-    let remaining = (expires_at - now).whole_seconds().max(0).unsigned_abs();
-    let before = window.as_secs().min(remaining / 2);
-    Duration::from_secs(remaining - before)
+/// Whole seconds from `now` until `then`; zero once it has passed.
+fn until(then: OffsetDateTime, now: OffsetDateTime) -> Duration {
+    Duration::from_secs((then - now).whole_seconds().max(0).unsigned_abs())
 }
 
 /// Go's `time.Duration` text for whole seconds: `11h0m0s`, `5m3s`, `42s`, `0s`.
@@ -252,16 +227,6 @@ mod tests {
     }
 
     #[test]
-    fn escape_keeps_one_line() {
-        assert_eq!(escape("plain:arn/x"), "plain:arn/x");
-        assert_eq!(
-            escape("a\nb\r\tc\u{1b}[31m\u{85}\u{2028}d"),
-            "a\\nb\\r\\tc\\u{1b}[31m\\u{85}\\u{2028}d"
-        );
-        assert_eq!(escape("üñí"), "üñí", "printable text is left alone");
-    }
-
-    #[test]
     fn a_role_annotation_must_look_like_an_arn() {
         assert_eq!(
             role_arn_of("arn:aws:iam::123456789012:role/team-pull").unwrap(),
@@ -281,15 +246,6 @@ mod tests {
         }
     }
 
-    proptest::proptest! {
-        #[test]
-        fn escaped_text_is_one_line(text in "(\\PC|\\p{Cc}|\u{2028}|\u{2029}){0,100}") {
-            let escaped = escape(&text);
-            proptest::prop_assert!(!escaped.chars().any(needs_escape));
-            proptest::prop_assert!(escaped.lines().count() <= 1);
-        }
-    }
-
     #[test]
     fn go_durations() {
         let d = |s| go_duration(Duration::from_secs(s));
@@ -301,18 +257,13 @@ mod tests {
     }
 
     #[test]
-    fn cache_duration_is_the_refresh_point() {
+    fn until_counts_whole_seconds_and_stops_at_zero() {
         let now = OffsetDateTime::from_unix_timestamp(1_000_000).unwrap();
-        let hour = Duration::from_secs(3600);
         let in_secs = |s| now + time::Duration::seconds(s);
         assert_eq!(
-            cache_duration(in_secs(12 * 3600), now, hour),
+            until(in_secs(11 * 3600), now),
             Duration::from_secs(11 * 3600)
         );
-        assert_eq!(
-            cache_duration(in_secs(1800), now, hour),
-            Duration::from_secs(900)
-        );
-        assert_eq!(cache_duration(in_secs(-5), now, hour), Duration::ZERO);
+        assert_eq!(until(in_secs(-5), now), Duration::ZERO);
     }
 }

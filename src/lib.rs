@@ -1,25 +1,32 @@
 //! `docker-credential-ecr-login`: a cache-first credential helper for Amazon ECR.
 //!
-//! `main.rs` only calls [`cli::main`]; everything else lives in modules named after what they
-//! are, so each can be read and tested on its own.
+//! `main.rs` only calls [`main`]. The front end ([`cli`]: the command line, the protocol on
+//! stdin/stdout, each command's output) sits on a core that never reaches back into it; a
+//! `get` flows stdin → `cli::protocol` → `config` (registry, alias, profile) → `auth` →
+//! `cache` ⇄ `aws` → reply. The README's "How the code is laid out" has one line per module.
 
-pub mod aws;
-pub mod cache;
-pub mod cli;
-pub mod config;
-pub mod credentials;
-pub mod dockerconfig;
-pub mod doctor;
-pub mod env;
-pub mod error;
-pub mod file;
-pub mod identity;
-pub mod kubelet;
-pub mod log;
-pub mod manifest;
-pub mod platform;
-pub mod process;
-pub mod protocol;
-pub mod registry;
-pub mod secret;
-pub mod token;
+mod auth;
+mod auths;
+mod aws;
+mod cache;
+mod cli;
+mod config;
+mod docker_config;
+mod env;
+mod error;
+mod file;
+mod identity;
+mod kube_secret;
+mod kubelet;
+mod log;
+mod platform;
+mod process;
+mod registry;
+mod secret;
+mod settings;
+mod token;
+
+pub use cli::main;
+
+/// The program's name, as clients run it (`docker-credential-<helper>`).
+const NAME: &str = "docker-credential-ecr-login";

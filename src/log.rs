@@ -34,9 +34,11 @@ pub fn init(env: &Env) {
         "info" => Level::Info,
         "debug" | "trace" => Level::Debug,
         _ => {
-            warn(format_args!(
-                "AWS_ECR_LOG={value:?} is not one of debug, info, warn, error, off"
-            ));
+            emit(
+                Level::Warn,
+                "warning: ",
+                format_args!("AWS_ECR_LOG={value:?} is not one of debug, info, warn, error, off"),
+            );
             return;
         }
     };
@@ -47,7 +49,7 @@ pub fn enabled(level: Level) -> bool {
     level as u8 <= LEVEL.load(Ordering::Relaxed)
 }
 
-fn emit(level: Level, label: &str, message: fmt::Arguments<'_>) {
+pub fn emit(level: Level, label: &str, message: fmt::Arguments<'_>) {
     if enabled(level) {
         // Messages echo input (hosts, role ARNs): escaped, one line stays one line.
         let text = message.to_string();
@@ -57,14 +59,19 @@ fn emit(level: Level, label: &str, message: fmt::Arguments<'_>) {
     }
 }
 
-pub fn warn(message: fmt::Arguments<'_>) {
-    emit(Level::Warn, "warning: ", message);
+/// `debug!("...", args)`: a line at debug level.
+macro_rules! debug {
+    ($($arg:tt)*) => {
+        $crate::log::emit($crate::log::Level::Debug, "debug: ", format_args!($($arg)*))
+    };
 }
 
-pub fn info(message: fmt::Arguments<'_>) {
-    emit(Level::Info, "", message);
+/// `warn!("...", args)`: a warning line.
+macro_rules! warning {
+    ($($arg:tt)*) => {
+        $crate::log::emit($crate::log::Level::Warn, "warning: ", format_args!($($arg)*))
+    };
 }
 
-pub fn debug(message: fmt::Arguments<'_>) {
-    emit(Level::Debug, "debug: ", message);
-}
+// `warn` itself is a built-in attribute's name, so the macro is defined under another one.
+pub(crate) use {debug, warning as warn};

@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    docker_credential_ecr_login::cli::main()
+    docker_credential_ecr_login::main()
 }

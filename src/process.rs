@@ -13,6 +13,8 @@
 //! Linux only: it reads `/proc`. On other Unix systems nothing is killed; the hung process is
 //! left to the operating system, reparented when we exit, as the SDK leaves it.
 
+use crate::log::debug;
+
 /// How many times to look again for processes started while we were stopping the others.
 #[cfg(target_os = "linux")]
 const ROUNDS: usize = 8;
@@ -51,10 +53,7 @@ pub fn kill_descendants() -> usize {
         let _ = kill_process(pid, Signal::KILL);
     }
     if !found.is_empty() {
-        crate::log::debug(format_args!(
-            "killed {} processes left by the fetch",
-            found.len()
-        ));
+        debug!("killed {} processes left by the fetch", found.len());
     }
     found.len()
 }

@@ -22,14 +22,6 @@ pub struct Token {
 }
 
 impl Token {
-    /// This token with its expiry no later than `fetched_at` + [`MAX_LIFETIME`].
-    pub fn capped(mut self, fetched_at: OffsetDateTime) -> Token {
-        if let Some(latest) = fetched_at.checked_add(MAX_LIFETIME) {
-            self.expires_at = self.expires_at.min(latest);
-        }
-        self
-    }
-
     /// Decodes the API's `authorizationToken` and `expiresAt` (seconds since the epoch).
     pub fn decode(
         authorization_token: Option<&str>,

@@ -22,7 +22,7 @@ use rustls_pki_types::pem::PemObject;
 use super::error_chain;
 use crate::env::Env;
 use crate::error::Error;
-use crate::log;
+use crate::log::debug;
 
 /// Where distributions keep their CA bundle, most common first.
 const SYSTEM_BUNDLES: &[&str] = &[
@@ -108,7 +108,7 @@ fn vet(pem: &[u8]) -> Result<Vec<u8>, String> {
         out.extend_from_slice(b"-----END CERTIFICATE-----\n");
     }
     if skipped > 0 {
-        log::debug(format_args!("skipped {skipped} unusable CA certificates"));
+        debug!("skipped {skipped} unusable CA certificates");
     }
     if kept == 0 {
         return Err("no usable CA certificate in it".to_owned());

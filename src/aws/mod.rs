@@ -7,7 +7,12 @@
 //! in about a second, and every SDK error becomes an [`Error`] that names its cause.
 
 pub mod credentials;
+mod endpoint;
+mod errors;
 pub mod http;
+
+pub use endpoint::{api_endpoint, endpoint_override};
+pub use errors::{api_error, error_chain};
 
 use std::time::{Duration, Instant};
 
@@ -16,18 +21,15 @@ use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::SdkConfig;
 use aws_types::region::Region;
-use aws_types::service_config::ServiceConfigKey;
 
 use crate::env::Env;
-use crate::error::{Error, one_line};
-use crate::log;
+use crate::error::Error;
+use crate::log::debug;
 use crate::registry::{Registry, Service};
 use crate::secret::Secret;
+use crate::settings::Settings;
 use crate::token::Token;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -57,14 +59,16 @@ pub struct WebIdentity {
 }
 
 impl FetchOptions {
-    pub fn from_env(env: &Env, profile: Option<String>) -> Result<Self, Error> {
-        Ok(FetchOptions {
+    /// The options for a registry whose config names `profile` (if any); otherwise the
+    /// environment's profile, as the SDK would pick it.
+    pub fn new(settings: &Settings, env: &Env, profile: Option<String>) -> Self {
+        FetchOptions {
             profile_is_configured: profile.is_some(),
             profile: profile.or_else(|| env.profile().map(str::to_owned)),
-            timeout: env.timeout()?,
-            deadline: env.deadline()?,
+            timeout: settings.timeout,
+            deadline: settings.deadline,
             web_identity: None,
-        })
+        }
     }
 }
 
@@ -182,7 +186,7 @@ async fn fetch(
         Service::Public => endpoint_override(&sdk, "ECR PUBLIC"),
     };
     let url = api_endpoint(registry, &endpoint).await;
-    log::debug(format_args!("API endpoint for {registry}: {url}"));
+    debug!("API endpoint for {registry}: {url}");
     trace.endpoint = Some(url);
 
     let started = Instant::now();
@@ -199,12 +203,12 @@ async fn fetch(
     };
     trace.source = Some(resolved.source);
     trace.credentials_time = Some(started.elapsed());
-    log::debug(format_args!(
+    debug!(
         "AWS credentials from {} in {:?}",
         resolved.source,
         started.elapsed()
-    ));
-    let (fips, dual_stack) = endpoint_flags(registry, &endpoint);
+    );
+    let (fips, dual_stack) = endpoint::endpoint_flags(registry, &endpoint);
     match registry.service {
         Service::Private { .. } => {
             let conf = aws_sdk_ecr::config::Builder::from(&sdk)
@@ -223,45 +227,6 @@ async fn fetch(
             public_token(aws_sdk_ecrpublic::Client::from_conf(conf), &sdk, registry).await
         }
     }
-}
-
-/// The URL the SDK will call: the override, else what the SDK's endpoint rules give for the
-/// region and flags. Only used for the trace.
-async fn api_endpoint(registry: &Registry, endpoint: &Option<String>) -> String {
-    if let Some(url) = endpoint {
-        return url.clone();
-    }
-    let (fips, dual_stack) = endpoint_flags(registry, endpoint);
-    let resolved = match registry.service {
-        Service::Private { .. } => {
-            use aws_sdk_ecr::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
-            let params = Params::builder()
-                .region(registry.region.clone())
-                .use_fips(fips)
-                .use_dual_stack(dual_stack)
-                .build();
-            match params {
-                Ok(params) => DefaultResolver::new().resolve_endpoint(&params).await.ok(),
-                Err(_) => None,
-            }
-        }
-        Service::Public => {
-            use aws_sdk_ecrpublic::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
-            let params = Params::builder()
-                .region(registry.region.clone())
-                .use_fips(fips)
-                .use_dual_stack(dual_stack)
-                .build();
-            match params {
-                Ok(params) => DefaultResolver::new().resolve_endpoint(&params).await.ok(),
-                Err(_) => None,
-            }
-        }
-    };
-    resolved.map_or_else(
-        || "(no endpoint for this region)".to_owned(),
-        |e| e.url().to_owned(),
-    )
 }
 
 fn provider_config(region: &Region, http: &SharedHttpClient) -> ProviderConfig {
@@ -285,30 +250,6 @@ async fn sdk_config(region: Region, http: SharedHttpClient, options: &FetchOptio
         loader = loader.profile_name(profile);
     }
     loader.load().await
-}
-
-/// The endpoint URL the user configured for a service (`AWS_ENDPOINT_URL_<SERVICE>`, profile
-/// `endpoint_url` or `services` section, `AWS_ENDPOINT_URL`), resolved the way the SDK does.
-pub fn endpoint_override(sdk: &SdkConfig, service_id: &str) -> Option<String> {
-    let key = ServiceConfigKey::builder()
-        .service_id(service_id)
-        .env("AWS_ENDPOINT_URL")
-        .profile("endpoint_url")
-        .build()
-        .ok()?;
-    sdk.service_config()
-        .and_then(|conf| conf.load_config(key))
-        .or_else(|| sdk.endpoint_url().map(str::to_owned))
-}
-
-/// FIPS and dual-stack come from the host; an explicit endpoint wins over both, because the
-/// SDK's endpoint rules reject either flag together with a custom endpoint.
-fn endpoint_flags(registry: &Registry, endpoint: &Option<String>) -> (bool, bool) {
-    if endpoint.is_some() {
-        (false, false)
-    } else {
-        (registry.fips, registry.dual_stack)
-    }
 }
 
 async fn private_token(
@@ -354,20 +295,6 @@ async fn public_token(
     decode(registry, data.authorization_token(), data.expires_at())
 }
 
-/// An error and its sources on one line, each cause once.
-pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut next = Some(err);
-    while let Some(e) = next {
-        let text = one_line(&e.to_string());
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        next = e.source();
-    }
-    parts.join(": ")
-}
-
 fn operation_timeout(sdk: &SdkConfig) -> Duration {
     sdk.timeout_config()
         .and_then(|t| t.operation_timeout())
@@ -385,149 +312,4 @@ fn decode(
             reason,
         }
     })
-}
-
-/// Service error codes that mean "these credentials may not do this".
-const DENIED_CODES: &[&str] = &[
-    "AccessDeniedException",
-    "AccessDenied",
-    "UnrecognizedClientException",
-    "InvalidSignatureException",
-    "ExpiredTokenException",
-    "InvalidClientTokenId",
-    "SignatureDoesNotMatch",
-];
-
-/// Service error codes that mean "slow down".
-const THROTTLING_CODES: &[&str] = &[
-    "ThrottlingException",
-    "Throttling",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "LimitExceededException",
-];
-
-/// Classifies an API error; `subject` is what the request was for (a registry, a role).
-pub(crate) fn api_error<E>(
-    subject: &str,
-    action: &'static str,
-    timeout: Duration,
-    err: SdkError<E, HttpResponse>,
-) -> Error
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    let host = subject.to_owned();
-    match &err {
-        SdkError::ServiceError(service) => {
-            let status = service.raw().status().as_u16();
-            let code = service.err().code().unwrap_or_default().to_owned();
-            let message = one_line(service.err().message().unwrap_or("no message"));
-            if DENIED_CODES.contains(&code.as_str()) {
-                Error::AccessDenied {
-                    registry: host,
-                    code,
-                    message,
-                    action,
-                }
-            } else if THROTTLING_CODES.contains(&code.as_str()) || status == 429 {
-                Error::Throttled {
-                    registry: host,
-                    code: if code.is_empty() {
-                        format!("HTTP {status}")
-                    } else {
-                        code
-                    },
-                    message,
-                }
-            } else {
-                let code = if code.is_empty() {
-                    "no error code".to_owned()
-                } else {
-                    code
-                };
-                Error::Service {
-                    registry: host,
-                    detail: format!("HTTP {status} ({code}): {message}"),
-                    // 4xx is an answer about the request; 5xx, or an error shape in a 2xx
-                    // reply (a truncated body), is the server's fault.
-                    transient: !(400..500).contains(&status),
-                }
-            }
-        }
-        SdkError::TimeoutError(_) => Error::TimedOut {
-            registry: host,
-            after: timeout,
-        },
-        SdkError::DispatchFailure(_) => Error::Network {
-            registry: host,
-            cause: error_chain(&err),
-        },
-        SdkError::ResponseError(_) => Error::Service {
-            registry: host,
-            detail: format!("unreadable reply: {}", error_chain(&err)),
-            transient: true,
-        },
-        _ => Error::Service {
-            registry: host,
-            detail: error_chain(&err),
-            transient: false,
-        },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The URL `api_endpoint` (the SDK's own rules, fed our flags) gives for a host.
-    fn endpoint_for(host: &str, endpoint: Option<&str>) -> String {
-        let registry = Registry::parse(host).expect("ECR host");
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        rt.block_on(api_endpoint(&registry, &endpoint.map(str::to_owned)))
-    }
-
-    #[test]
-    fn host_forms_select_the_right_api_endpoint() {
-        let table = [
-            (
-                "123456789012.dkr.ecr.us-east-1.amazonaws.com",
-                "https://api.ecr.us-east-1.amazonaws.com",
-            ),
-            (
-                "123456789012.dkr.ecr-fips.us-east-1.amazonaws.com",
-                "https://api.ecr-fips.us-east-1.amazonaws.com",
-            ),
-            (
-                "123456789012.dkr-ecr.us-east-1.on.aws",
-                "https://ecr.us-east-1.api.aws",
-            ),
-            (
-                "123456789012.dkr-ecr-fips.us-east-1.on.aws",
-                "https://ecr-fips.us-east-1.api.aws",
-            ),
-            (
-                "public.ecr.aws",
-                "https://api.ecr-public.us-east-1.amazonaws.com",
-            ),
-        ];
-        for (host, url) in table {
-            assert_eq!(endpoint_for(host, None), url, "{host}");
-        }
-    }
-
-    #[test]
-    fn an_override_wins_over_fips_and_dual_stack() {
-        let registry = Registry::parse("123456789012.dkr-ecr-fips.us-east-1.on.aws").unwrap();
-        assert_eq!(
-            endpoint_flags(&registry, &Some("http://127.0.0.1:1".into())),
-            (false, false)
-        );
-        assert_eq!(
-            endpoint_for(&registry.host, Some("http://127.0.0.1:1")),
-            "http://127.0.0.1:1"
-        );
-    }
 }

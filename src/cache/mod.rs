@@ -25,10 +25,10 @@ use time::OffsetDateTime;
 
 pub use entry::Entry;
 
-use crate::env::Env;
 use crate::identity::Identity;
-use crate::log;
+use crate::log::{debug, warn};
 use crate::registry::Registry;
+use crate::settings::Settings;
 use dir::{Dir, Refusal};
 
 /// Every file of ours starts with this. It keeps us clear of the Go helper's `cache.json` in a
@@ -62,7 +62,8 @@ pub struct Lock {
 /// What came of waiting for an entry's lock.
 #[derive(Debug)]
 pub enum Locking {
-    Held(Lock),
+    /// Held until this value is dropped.
+    Held(#[allow(dead_code, reason = "held for its Drop, which releases the lock")] Lock),
     /// Another process held it until the deadline.
     Busy,
     /// No lock can be had here (a read-only directory): go on unlocked.
@@ -70,19 +71,10 @@ pub enum Locking {
 }
 
 impl Cache {
-    /// The cache, or `None` when it is disabled (`AWS_ECR_DISABLE_CACHE`) or its directory
-    /// cannot be used safely (then with a warning).
-    pub fn open(env: &Env) -> Option<Cache> {
-        if env.get("AWS_ECR_DISABLE_CACHE").is_some() {
-            return None;
-        }
-        let dir = match env.get("AWS_ECR_CACHE_DIR") {
-            Some(dir) => PathBuf::from(dir),
-            None => directories::BaseDirs::new()?
-                .cache_dir()
-                .join("docker-credential-ecr-login"),
-        };
-        Cache::at(dir)
+    /// The cache of `settings`, or `None` when it is off or its directory cannot be used
+    /// safely (then with a warning).
+    pub fn open(settings: &Settings) -> Option<Cache> {
+        Cache::at(settings.cache_dir.clone()?)
     }
 
     /// The cache in `path`, created 0700 if missing, if it is ours and nobody else can write it.
@@ -90,14 +82,11 @@ impl Cache {
         match Dir::open(&path) {
             Ok(dir) => Some(Cache { dir }),
             Err(Refusal::Unusable(e)) => {
-                log::debug(format_args!("cache disabled: {}: {e}", path.display()));
+                debug!("cache disabled: {}: {e}", path.display());
                 None
             }
             Err(Refusal::Untrusted(why)) => {
-                log::warn(format_args!(
-                    "not using the cache directory {}: {why}",
-                    path.display()
-                ));
+                warn!("not using the cache directory {}: {why}", path.display());
                 None
             }
         }
@@ -119,7 +108,7 @@ impl Cache {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
             Err(e) => {
-                log::debug(format_args!("cache miss: {name}: {e}"));
+                debug!("cache miss: {name}: {e}");
                 return None;
             }
         };
@@ -128,11 +117,11 @@ impl Cache {
         match serde_json::from_slice::<Entry>(&text) {
             Ok(entry) if entry.version == entry::ENTRY_VERSION => Some(entry),
             Ok(entry) => {
-                log::debug(format_args!("cache miss: entry version {}", entry.version));
+                debug!("cache miss: entry version {}", entry.version);
                 None
             }
             Err(e) => {
-                log::debug(format_args!("cache miss: corrupt entry {name}: {e}"));
+                debug!("cache miss: corrupt entry {name}: {e}");
                 None
             }
         }
@@ -155,7 +144,7 @@ impl Cache {
         let file = match self.dir.open_file(&name, OFlags::RDWR | OFlags::CREATE) {
             Ok(file) => file,
             Err(e) => {
-                log::debug(format_args!("cache lock unavailable: {e}"));
+                debug!("cache lock unavailable: {e}");
                 return Locking::Unavailable;
             }
         };
@@ -172,7 +161,7 @@ impl Cache {
                     pause = (pause * 2).min(Duration::from_millis(50));
                 }
                 Err(e) => {
-                    log::debug(format_args!("cache lock not taken: {e}"));
+                    debug!("cache lock not taken: {e}");
                     return Locking::Unavailable;
                 }
             }
@@ -227,7 +216,7 @@ impl Cache {
         }
         for (key, entry) in self.entries() {
             if entry.is_expired(now) {
-                log::debug(format_args!("pruning the expired entry for {}", entry.host));
+                debug!("pruning the expired entry for {}", entry.host);
                 let _ = self.remove(&key);
             }
         }

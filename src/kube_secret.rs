@@ -6,18 +6,16 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use clap::ValueEnum;
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
-use crate::cli;
-use crate::config::Config;
-use crate::dockerconfig;
+use crate::auths;
 use crate::env::Env;
 use crate::error::Error;
+use crate::settings::Settings;
 
 /// The Secret types we write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecretType {
     /// `kubernetes.io/dockerconfigjson`: imagePullSecrets, Flux.
     Dockerconfigjson,
@@ -32,7 +30,7 @@ pub fn secret(
     namespace: Option<&str>,
     kind: SecretType,
     env: &Env,
-    config: &Config,
+    settings: &Settings,
 ) -> Result<String, Error> {
     check_name("--name", name, 253)?;
     if let Some(namespace) = namespace {
@@ -43,7 +41,7 @@ pub fn secret(
             "--type basic-auth holds one registry's credentials; name exactly one".into(),
         ));
     }
-    let tokens = dockerconfig::tokens(registries, env, config)?;
+    let tokens = auths::tokens(registries, env, settings)?;
     let (secret_type, data) = match (kind, tokens.as_slice()) {
         (SecretType::BasicAuth, [(_, token)]) => (
             "kubernetes.io/basic-auth",
@@ -55,14 +53,14 @@ pub fn secret(
         _ => (
             "kubernetes.io/dockerconfigjson",
             json!({
-                ".dockerconfigjson": STANDARD.encode(dockerconfig::auths_document(&tokens).to_string())
+                ".dockerconfigjson": STANDARD.encode(auths::auths_document(&tokens).to_string())
             }),
         ),
     };
     let earliest_expiry = tokens.iter().map(|(_, t)| t.expires_at).min();
     let mut metadata = json!({
         "name": name,
-        "labels": { "app.kubernetes.io/managed-by": cli::NAME },
+        "labels": { "app.kubernetes.io/managed-by": crate::NAME },
     });
     if let Some(expiry) = earliest_expiry.and_then(|t| t.format(&Rfc3339).ok()) {
         metadata["annotations"] = json!({ "ecr-login.expires-at": expiry });

@@ -1,5 +1,4 @@
-//! Docker-format config files: printing an `auths` file, and adding `credHelpers` entries to
-//! docker's and helm's `config.json`.
+//! Adding `credHelpers` entries to docker's and helm's `config.json` (`configure`).
 //!
 //! `configure` edits a file people care about (it holds their other logins and settings), so
 //! it keeps every key in its order, replaces the file atomically keeping its owner, group and
@@ -15,102 +14,18 @@ use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use crate::cli;
-use crate::config::Config;
-use crate::credentials;
 use crate::env::Env;
 use crate::error::Error;
 use crate::file;
-use crate::registry;
-use crate::token::Token;
 
 /// The helper's name in `credHelpers` (docker runs `docker-credential-<name>`).
 const HELPER: &str = "ecr-login";
 
-/// The key a client looks a registry up by: `host[:port]`, lower case.
-pub fn config_key(registry: &str) -> String {
-    registry::host_and_port(registry).to_ascii_lowercase()
-}
-
-/// A token for each registry named on the command line, keyed by [`config_key`].
-pub fn tokens(
-    registries: &[String],
-    env: &Env,
-    config: &Config,
-) -> Result<Vec<(String, Token)>, Error> {
-    registries
-        .iter()
-        .map(|name| {
-            let target = cli::resolve(name, config)?;
-            Ok((
-                config_key(name),
-                credentials::for_target(&target, env, config)?,
-            ))
-        })
-        .collect()
-}
-
-/// The docker config document `{"auths":{"<host>":{"username","password","auth"}}}`.
-pub fn auths_document(tokens: &[(String, Token)]) -> Value {
-    let auths: Map<String, Value> = tokens
-        .iter()
-        .map(|(key, token)| {
-            let password = token.password.expose();
-            let entry = json!({
-                "username": token.username,
-                "password": password,
-                "auth": STANDARD.encode(format!("{}:{password}", token.username)),
-            });
-            (key.clone(), entry)
-        })
-        .collect();
-    json!({ "auths": auths })
-}
-
-/// The `auths` document for `registries`, one line.
-pub fn auths(registries: &[String], env: &Env, config: &Config) -> Result<String, Error> {
-    let document = auths_document(&tokens(registries, env, config)?);
-    Ok(format!("{document}\n"))
-}
-
-/// Adds `credHelpers` entries to docker's config (and helm's with `helm`); returns what it did.
-pub fn configure(
-    registries: &[String],
-    docker_config: Option<PathBuf>,
-    helm: bool,
-    env: &Env,
-    config: &Config,
-) -> Result<String, Error> {
-    let keys = registries
-        .iter()
-        .map(|r| cli::resolve(r, config).map(|_| config_key(r)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut files = vec![docker_config_path(docker_config, env)?];
-    if helm {
-        files.push(helm_config_path(env)?);
-    }
-    let mut report = String::new();
-    for file in files {
-        let changed = add_cred_helpers(&file, &keys)?;
-        let verb = if changed {
-            "updated"
-        } else {
-            "already up to date:"
-        };
-        report.push_str(&format!(
-            "{verb} {} ({})\n",
-            file.display(),
-            keys.join(", ")
-        ));
-    }
-    Ok(report)
-}
-
-fn docker_config_path(given: Option<PathBuf>, env: &Env) -> Result<PathBuf, Error> {
+/// Docker's config file: `given` (a file, or a directory holding `config.json`), else
+/// `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`.
+pub fn docker_config_path(given: Option<PathBuf>, env: &Env) -> Result<PathBuf, Error> {
     let path = match given {
         Some(path) => path,
         None => match env.get("DOCKER_CONFIG") {
@@ -125,7 +40,9 @@ fn docker_config_path(given: Option<PathBuf>, env: &Env) -> Result<PathBuf, Erro
     })
 }
 
-fn helm_config_path(env: &Env) -> Result<PathBuf, Error> {
+/// Helm's registry config: `$HELM_REGISTRY_CONFIG`, else `registry/config.json` under helm's
+/// config home.
+pub fn helm_config_path(env: &Env) -> Result<PathBuf, Error> {
     if let Some(path) = env.get("HELM_REGISTRY_CONFIG") {
         return Ok(PathBuf::from(path));
     }
@@ -200,7 +117,7 @@ fn write_atomically(path: &Path, value: &Value) -> std::io::Result<()> {
     let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
     serde::Serialize::serialize(value, &mut serializer).map_err(std::io::Error::other)?;
     text.push(b'\n');
-    file::replace_owned(path, &text, mode, owner, ".config.json.")
+    file::replace(path, &text, mode, owner, ".config.json.")
 }
 
 /// The owner and group the replacement of `old` gets: the same. Only root can give a file to
@@ -431,11 +348,5 @@ mod tests {
         let meta = fs::metadata(&path).unwrap();
         assert_eq!(meta.permissions().mode() & 0o7777, 0o664);
         assert_eq!(meta.uid(), rustix::process::geteuid().as_raw());
-    }
-
-    #[test]
-    fn config_keys_are_host_and_port() {
-        assert_eq!(config_key("https://Localhost:5443/v2/"), "localhost:5443");
-        assert_eq!(config_key("public.ecr.aws"), "public.ecr.aws");
     }
 }

@@ -1,0 +1,123 @@
+//! Which API endpoint a registry's token comes from.
+//!
+//! FIPS and dual-stack come from the registry host; an endpoint the user configured
+//! (`AWS_ENDPOINT_URL_ECR`, a profile's `endpoint_url`, ...) wins over both, because the SDK's
+//! endpoint rules reject either flag together with a custom endpoint. The URL itself is only
+//! worked out for `doctor` and debug logs; the SDK resolves it again for the call.
+
+use aws_types::SdkConfig;
+use aws_types::service_config::ServiceConfigKey;
+
+use crate::registry::{Registry, Service};
+
+/// The URL the SDK will call: the override, else what the SDK's endpoint rules give for the
+/// region and flags. Only used for the trace.
+pub async fn api_endpoint(registry: &Registry, endpoint: &Option<String>) -> String {
+    if let Some(url) = endpoint {
+        return url.clone();
+    }
+    let (fips, dual_stack) = endpoint_flags(registry, endpoint);
+    // The two SDKs generate the same resolver under different types.
+    macro_rules! resolve {
+        ($sdk:ident) => {{
+            use $sdk::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+            let params = Params::builder()
+                .region(registry.region.clone())
+                .use_fips(fips)
+                .use_dual_stack(dual_stack)
+                .build();
+            match params {
+                Ok(params) => DefaultResolver::new().resolve_endpoint(&params).await.ok(),
+                Err(_) => None,
+            }
+        }};
+    }
+    let resolved = match registry.service {
+        Service::Private { .. } => resolve!(aws_sdk_ecr),
+        Service::Public => resolve!(aws_sdk_ecrpublic),
+    };
+    resolved.map_or_else(
+        || "(no endpoint for this region)".to_owned(),
+        |e| e.url().to_owned(),
+    )
+}
+
+/// The endpoint URL the user configured for a service (`AWS_ENDPOINT_URL_<SERVICE>`, profile
+/// `endpoint_url` or `services` section, `AWS_ENDPOINT_URL`), resolved the way the SDK does.
+pub fn endpoint_override(sdk: &SdkConfig, service_id: &str) -> Option<String> {
+    let key = ServiceConfigKey::builder()
+        .service_id(service_id)
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build()
+        .ok()?;
+    sdk.service_config()
+        .and_then(|conf| conf.load_config(key))
+        .or_else(|| sdk.endpoint_url().map(str::to_owned))
+}
+
+/// FIPS and dual-stack come from the host; an explicit endpoint wins over both, because the
+/// SDK's endpoint rules reject either flag together with a custom endpoint.
+pub fn endpoint_flags(registry: &Registry, endpoint: &Option<String>) -> (bool, bool) {
+    if endpoint.is_some() {
+        (false, false)
+    } else {
+        (registry.fips, registry.dual_stack)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The URL `api_endpoint` (the SDK's own rules, fed our flags) gives for a host.
+    fn endpoint_for(host: &str, endpoint: Option<&str>) -> String {
+        let registry = Registry::parse(host).expect("ECR host");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(api_endpoint(&registry, &endpoint.map(str::to_owned)))
+    }
+
+    #[test]
+    fn host_forms_select_the_right_api_endpoint() {
+        let table = [
+            (
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+                "https://api.ecr.us-east-1.amazonaws.com",
+            ),
+            (
+                "123456789012.dkr.ecr-fips.us-east-1.amazonaws.com",
+                "https://api.ecr-fips.us-east-1.amazonaws.com",
+            ),
+            (
+                "123456789012.dkr-ecr.us-east-1.on.aws",
+                "https://ecr.us-east-1.api.aws",
+            ),
+            (
+                "123456789012.dkr-ecr-fips.us-east-1.on.aws",
+                "https://ecr-fips.us-east-1.api.aws",
+            ),
+            (
+                "public.ecr.aws",
+                "https://api.ecr-public.us-east-1.amazonaws.com",
+            ),
+        ];
+        for (host, url) in table {
+            assert_eq!(endpoint_for(host, None), url, "{host}");
+        }
+    }
+
+    #[test]
+    fn an_override_wins_over_fips_and_dual_stack() {
+        let registry = Registry::parse("123456789012.dkr-ecr-fips.us-east-1.on.aws").unwrap();
+        assert_eq!(
+            endpoint_flags(&registry, &Some("http://127.0.0.1:1".into())),
+            (false, false)
+        );
+        assert_eq!(
+            endpoint_for(&registry.host, Some("http://127.0.0.1:1")),
+            "http://127.0.0.1:1"
+        );
+    }
+}

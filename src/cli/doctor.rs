@@ -1,0 +1,166 @@
+//! `doctor`: everything a user needs when a pull fails, in the order things happen.
+//!
+//! Host parsing, config, profile, endpoint, credential source, cache state, then a live fetch
+//! (bypassing the cache) with its timing. It prints names and times, never a token, a
+//! password or a key.
+
+use std::fmt::Display;
+use std::time::Instant;
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::auth::now;
+use crate::aws::{self, FetchOptions, Trace};
+use crate::cache::{Cache, Entry};
+use crate::env::Env;
+use crate::error::escape_controls;
+use crate::identity::{Identity, cache_key};
+use crate::registry::Service;
+use crate::settings::Settings;
+
+/// The report, one `label  value` row per line.
+#[derive(Debug, Default)]
+pub struct Report(String);
+
+impl Report {
+    fn row(&mut self, label: &str, value: impl Display) {
+        let value = value.to_string();
+        self.0
+            .push_str(&format!("{label:<13} {}\n", escape_controls(&value)));
+    }
+
+    pub fn text(&self) -> &str {
+        &self.0
+    }
+}
+
+fn yes_no(flag: bool) -> &'static str {
+    if flag { "yes" } else { "no" }
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+/// Writes the report for `input`; true when a token could be had.
+pub fn report(input: &str, env: &Env, out: &mut Report) -> bool {
+    out.row("registry", input);
+    let settings = match Settings::load(env) {
+        Ok(settings) => settings,
+        Err(e) => {
+            out.row("settings", format_args!("BROKEN: {e}"));
+            return false;
+        }
+    };
+    let config_path = settings.config.path.as_ref();
+    out.row(
+        "config file",
+        config_path.map_or("none".to_owned(), |p| p.display().to_string()),
+    );
+    let Some(target) = settings.config.target(input) else {
+        out.row(
+            "result",
+            "not an ECR registry host, nor an alias in the config file: clients get \"not found\" and go on without credentials",
+        );
+        return false;
+    };
+    let registry = &target.registry;
+    if let Some(alias) = &target.alias {
+        out.row("alias", format_args!("{alias} -> {}", registry.host));
+    }
+    match &registry.service {
+        Service::Private { account } => {
+            out.row("service", format_args!("ECR (private), account {account}"));
+        }
+        Service::Public => out.row("service", "ECR Public"),
+    }
+    out.row(
+        "region",
+        format_args!(
+            "{} (FIPS {}, dual-stack {})",
+            registry.region,
+            yes_no(registry.fips),
+            yes_no(registry.dual_stack)
+        ),
+    );
+    let profile = match (&target.profile, env.profile()) {
+        (Some(p), _) => {
+            format!("{p} (from the config file; used ahead of keys in the environment)")
+        }
+        (None, Some(p)) => format!("{p} (from AWS_PROFILE/AWS_DEFAULT_PROFILE)"),
+        (None, None) => "default".to_owned(),
+    };
+    out.row("profile", profile);
+
+    let identity = Identity::current(env, target.profile.as_deref());
+    match Cache::open(&settings) {
+        None => out.row("cache", "off (disabled, or the directory is not usable)"),
+        Some(cache) => {
+            let key = cache_key(registry, &identity);
+            let state = match cache.read(&key) {
+                None => "no entry".to_owned(),
+                Some(entry) if !entry.is_for(registry, &identity) => {
+                    "not made for this registry and identity (ignored)".to_owned()
+                }
+                Some(entry) => entry_state(&entry, &settings),
+            };
+            out.row("cache", cache.entry_path(&key).display());
+            out.row("cache entry", state);
+        }
+    }
+
+    let options = FetchOptions::new(&settings, env, target.profile.clone());
+    let mut trace = Trace::default();
+    let started = Instant::now();
+    let result = aws::fetch_traced(registry, env, &options, &mut trace);
+    let elapsed = started.elapsed().as_millis();
+    if let Some(endpoint) = &trace.endpoint {
+        out.row("endpoint", endpoint);
+    }
+    match (trace.source, trace.credentials_time) {
+        (Some(source), Some(took)) => out.row(
+            "credentials",
+            format_args!("{source} (found in {} ms)", took.as_millis()),
+        ),
+        _ => out.row("credentials", "none found"),
+    }
+    match result {
+        Ok(token) => {
+            out.row(
+                "fetch",
+                format_args!(
+                    "ok in {elapsed} ms: user {}, token expires {}",
+                    token.username,
+                    rfc3339(token.expires_at)
+                ),
+            );
+            true
+        }
+        Err(e) => {
+            out.row("fetch", format_args!("FAILED after {elapsed} ms"));
+            out.row("cause", &e);
+            if registry.is_public() && e.is_no_credentials() {
+                out.row(
+                    "note",
+                    "docker and skopeo still pull public images anonymously: the helper answers \"not found\"",
+                );
+            }
+            false
+        }
+    }
+}
+
+fn entry_state(entry: &Entry, settings: &Settings) -> String {
+    let expires = rfc3339(entry.token().expires_at);
+    let refresh = OffsetDateTime::from_unix_timestamp(entry.refresh_at(settings.refresh_window))
+        .map(rfc3339)
+        .unwrap_or_default();
+    if entry.is_expired(now()) {
+        format!("expired at {expires}")
+    } else if entry.is_fresh(now(), settings.refresh_window) {
+        format!("valid until {expires}, served until {refresh}")
+    } else {
+        format!("valid until {expires}, due for refresh since {refresh}")
+    }
+}

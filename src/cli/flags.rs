@@ -1,0 +1,202 @@
+//! Everything about the command line: the clap tree, its help texts, and recognising a
+//! protocol verb without building the tree (docker runs us with exactly one argument on every
+//! pull, and the parser costs more than a cache hit).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
+
+use super::protocol::Verb;
+use crate::NAME;
+use crate::kube_secret::SecretType;
+
+const ABOUT: &str = "Docker credential helper for Amazon ECR and ECR Public";
+
+const LONG_ABOUT: &str = "\
+Docker credential helper for Amazon ECR and ECR Public.
+
+Docker, skopeo, podman, buildah, helm and oras run this program to get the short-lived (12 h)
+ECR password of a registry. It gets the password from AWS with your usual AWS credentials
+(profiles, SSO, roles, environment, instance and container roles), caches it until shortly
+before it expires, and answers in the Docker credential-helper protocol. Hosts that are not ECR
+get the standard \"not found\" answer, so the helper can safely be configured for every
+registry.";
+
+const AFTER_HELP: &str = "\
+Set up docker for a registry (adds a credHelpers entry to ~/.docker/config.json):
+  docker-credential-ecr-login configure 123456789012.dkr.ecr.eu-west-1.amazonaws.com
+
+Try it by hand:
+  echo 123456789012.dkr.ecr.eu-west-1.amazonaws.com | docker-credential-ecr-login get
+  docker-credential-ecr-login doctor 123456789012.dkr.ecr.eu-west-1.amazonaws.com
+
+Environment:
+  AWS_PROFILE, AWS_ACCESS_KEY_ID, ...  the usual AWS credential sources
+  AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL_ECR_PUBLIC, AWS_ENDPOINT_URL  API endpoint overrides
+  AWS_ECR_TIMEOUT         bound on every command, from its start (default 15s)
+  AWS_ECR_CACHE_DIR       cache directory (default ~/.cache/docker-credential-ecr-login)
+  AWS_ECR_DISABLE_CACHE   any value turns the cache off
+  AWS_ECR_REFRESH_WINDOW  refresh a cached token this long before it expires (default 1h)
+  AWS_ECR_CONFIG          config file (default ~/.config/docker-credential-ecr-login/config.toml)
+  AWS_ECR_LOG             debug, info, warn (default), error or off; to stderr
+  AWS_CA_BUNDLE           CA bundle (PEM) for the API calls, replacing the system roots
+  HTTPS_PROXY, NO_PROXY   proxy for the API calls";
+
+#[derive(Debug, Parser)]
+#[command(name = NAME, version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER_HELP)]
+#[command(arg_required_else_help = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Protocol: print credentials for the server URL read from stdin.
+    #[command(
+        after_help = "Example:\n  echo 123456789012.dkr.ecr.us-east-1.amazonaws.com | docker-credential-ecr-login get"
+    )]
+    Get,
+    /// Protocol: accept credentials from `docker login` (validated, not stored: ECR passwords
+    /// come from AWS).
+    #[command(
+        after_help = "Example:\n  echo '{\"ServerURL\":\"public.ecr.aws\",\"Username\":\"AWS\",\"Secret\":\"x\"}' | docker-credential-ecr-login store"
+    )]
+    Store,
+    /// Protocol: forget the cached token of the server URL read from stdin.
+    #[command(
+        after_help = "Example:\n  echo 123456789012.dkr.ecr.us-east-1.amazonaws.com | docker-credential-ecr-login erase"
+    )]
+    Erase,
+    /// Protocol: print the registries that have a valid cached token, as JSON.
+    #[command(after_help = "Example:\n  docker-credential-ecr-login list < /dev/null")]
+    List,
+    /// Protocol: print the version.
+    #[command(after_help = "Example:\n  docker-credential-ecr-login version")]
+    Version,
+    /// Print the password alone, like `aws ecr get-login-password` but cached.
+    #[command(after_help = "\
+Examples:
+  docker-credential-ecr-login password 123456789012.dkr.ecr.eu-west-1.amazonaws.com \\
+    | helm registry login --username AWS --password-stdin 123456789012.dkr.ecr.eu-west-1.amazonaws.com
+  docker-credential-ecr-login password public.ecr.aws | oras login -u AWS --password-stdin public.ecr.aws")]
+    Password {
+        /// Registry host (or a configured alias).
+        registry: String,
+    },
+    /// Print a docker config.json ({"auths": ...}) holding the registries' credentials.
+    #[command(after_help = "\
+Example (a throwaway docker config for one CI job):
+  export DOCKER_CONFIG=$(mktemp -d)
+  docker-credential-ecr-login dockerconfig 123456789012.dkr.ecr.eu-west-1.amazonaws.com > \"$DOCKER_CONFIG/config.json\"")]
+    Dockerconfig {
+        /// Registry hosts (or configured aliases).
+        #[arg(required = true)]
+        registries: Vec<String>,
+    },
+    /// Add credHelpers entries for the registries to docker's (and helm's) config.
+    #[command(after_help = "\
+Every other key of the file is kept, in its order; the file is replaced atomically, and
+running the command twice changes nothing the second time.
+
+Examples:
+  docker-credential-ecr-login configure 123456789012.dkr.ecr.eu-west-1.amazonaws.com public.ecr.aws
+  docker-credential-ecr-login configure --helm 123456789012.dkr.ecr.eu-west-1.amazonaws.com")]
+    Configure {
+        /// Registry hosts (or configured aliases).
+        #[arg(required = true)]
+        registries: Vec<String>,
+        /// Docker config file or directory [default: $DOCKER_CONFIG/config.json, else
+        /// ~/.docker/config.json].
+        #[arg(long, value_name = "PATH")]
+        docker_config: Option<PathBuf>,
+        /// Also configure helm's registry config ($HELM_REGISTRY_CONFIG, else
+        /// ~/.config/helm/registry/config.json).
+        #[arg(long)]
+        helm: bool,
+    },
+    /// Explain what happens for a registry: host, region, endpoint, credentials, cache, and a
+    /// live token fetch.
+    #[command(after_help = "\
+Never prints a token or a password. Exits non-zero when the fetch fails.
+
+Example:
+  AWS_PROFILE=prod docker-credential-ecr-login doctor 123456789012.dkr.ecr.eu-west-1.amazonaws.com")]
+    Doctor {
+        /// Registry host (or a configured alias).
+        registry: String,
+    },
+    /// Print a Kubernetes Secret manifest with the registries' credentials, for `kubectl apply -f -`.
+    #[command(after_help = "\
+Examples:
+  # imagePullSecrets, Flux ImageRepository.spec.secretRef
+  docker-credential-ecr-login kube-secret 123456789012.dkr.ecr.eu-west-1.amazonaws.com \\
+    --name ecr-pull --namespace flux-system | kubectl apply -f -
+  # Rancher Fleet helmSecretName
+  docker-credential-ecr-login kube-secret 123456789012.dkr.ecr.eu-west-1.amazonaws.com \\
+    --name ecr-helm --namespace fleet-local --type basic-auth | kubectl apply -f -")]
+    KubeSecret {
+        /// Registry hosts (or configured aliases); one for --type basic-auth.
+        #[arg(required = true)]
+        registries: Vec<String>,
+        /// The Secret's name.
+        #[arg(long)]
+        name: String,
+        /// The Secret's namespace [default: kubectl's current namespace].
+        #[arg(long)]
+        namespace: Option<String>,
+        /// dockerconfigjson for image pulls and Flux; basic-auth (username/password) for Fleet.
+        #[arg(long = "type", value_enum, default_value = "dockerconfigjson")]
+        secret_type: SecretTypeArg,
+    },
+    /// Kubelet image credential provider: answer a CredentialProviderRequest on stdin.
+    #[command(after_help = "\
+The kubelet runs this; see the README for the CredentialProviderConfig. By hand:
+  echo '{\"apiVersion\":\"credentialprovider.kubelet.k8s.io/v1\",\"kind\":\"CredentialProviderRequest\",\"image\":\"123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1\"}' \\
+    | docker-credential-ecr-login kubelet-plugin")]
+    KubeletPlugin,
+    /// Print a shell completion script.
+    #[command(after_help = "\
+Example:
+  docker-credential-ecr-login completions bash > ~/.local/share/bash-completion/completions/docker-credential-ecr-login")]
+    Completions {
+        /// The shell.
+        shell: Shell,
+    },
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  docker-credential-ecr-login man | man -l -")]
+    Man,
+}
+
+/// The clap command, for completions, the man page and their tests.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// The Secret types, as `--type` spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SecretTypeArg {
+    /// `kubernetes.io/dockerconfigjson`: imagePullSecrets, Flux.
+    Dockerconfigjson,
+    /// `kubernetes.io/basic-auth` with `username`/`password`: Fleet's `helmSecretName`.
+    BasicAuth,
+}
+
+impl From<SecretTypeArg> for SecretType {
+    fn from(arg: SecretTypeArg) -> SecretType {
+        match arg {
+            SecretTypeArg::Dockerconfigjson => SecretType::Dockerconfigjson,
+            SecretTypeArg::BasicAuth => SecretType::BasicAuth,
+        }
+    }
+}
+
+/// The protocol verb of `args`, when they are exactly one verb.
+pub fn protocol_verb(args: &[OsString]) -> Option<Verb> {
+    let [_, verb] = args else {
+        return None;
+    };
+    Verb::named(verb.to_str()?)
+}

@@ -1,0 +1,169 @@
+//! The front end: the command line, the protocol on stdin/stdout, and each command's output.
+//!
+//! Docker and friends run us with exactly one argument, the protocol verb; people and CI run
+//! the other commands. Protocol failures keep the protocol's shape (one line on stdout, exit
+//! code 1) while the other commands report on stderr. This module alone writes to stdout and
+//! decides exit codes; the core below it never imports it.
+
+mod configure;
+mod doctor;
+mod flags;
+mod protocol;
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+use crate::auths;
+use crate::env::Env;
+use crate::error::{Error, escape_controls};
+use crate::kube_secret;
+use crate::kubelet;
+use crate::settings::Settings;
+use crate::{NAME, auth};
+use flags::{Cli, Command};
+use protocol::{Exchange, Verb};
+
+/// Runs the program and returns its exit code.
+pub fn main() -> ExitCode {
+    crate::platform::no_core_dumps();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    if let Some(verb) = flags::protocol_verb(&args) {
+        return serve(verb);
+    }
+    let command = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli.command,
+        Err(e) => return usage_error(&e, &args),
+    };
+    let env = Env::from_process();
+    crate::log::init(&env);
+    match command {
+        Command::Get => serve(Verb::Get),
+        Command::Store => serve(Verb::Store),
+        Command::Erase => serve(Verb::Erase),
+        Command::List => serve(Verb::List),
+        Command::Version => serve(Verb::Version),
+        Command::Password { registry } => command_reply(with_settings(&env, |settings| {
+            let target = settings.config.resolve(&registry)?;
+            let token = auth::for_target(&target, &env, settings)?;
+            Ok(format!("{}\n", token.password.expose()))
+        })),
+        Command::Dockerconfig { registries } => command_reply(with_settings(&env, |settings| {
+            let tokens = auths::tokens(&registries, &env, settings)?;
+            Ok(format!("{}\n", auths::auths_document(&tokens)))
+        })),
+        Command::Configure {
+            registries,
+            docker_config,
+            helm,
+        } => command_reply(with_settings(&env, |settings| {
+            configure::run(&registries, docker_config, helm, &env, settings)
+        })),
+        Command::Doctor { registry } => {
+            let mut report = doctor::Report::default();
+            let ok = doctor::report(&registry, &env, &mut report);
+            write_stdout(report.text());
+            exit_code(ok)
+        }
+        Command::KubeSecret {
+            registries,
+            name,
+            namespace,
+            secret_type,
+        } => command_reply(with_settings(&env, |settings| {
+            kube_secret::secret(
+                &registries,
+                &name,
+                namespace.as_deref(),
+                secret_type.into(),
+                &env,
+                settings,
+            )
+        })),
+        Command::KubeletPlugin => {
+            command_reply(protocol::read_input(io::stdin().lock()).and_then(|input| {
+                with_settings(&env, |settings| kubelet::answer(&input, &env, settings))
+            }))
+        }
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut flags::command(), NAME, &mut out);
+            write_stdout(&String::from_utf8_lossy(&out));
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(flags::command()).render(&mut out) {
+                Ok(()) => {
+                    write_stdout(&String::from_utf8_lossy(&out));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => command_reply(Err(Error::Config(format!("cannot render: {e}")))),
+            }
+        }
+    }
+}
+
+/// One protocol verb, stdin to stdout.
+fn serve(verb: Verb) -> ExitCode {
+    let env = Env::from_process();
+    crate::log::init(&env);
+    reply(protocol::exchange(verb, io::stdin().lock(), &env))
+}
+
+fn with_settings(
+    env: &Env,
+    run: impl FnOnce(&Settings) -> Result<String, Error>,
+) -> Result<String, Error> {
+    run(&Settings::load(env)?)
+}
+
+fn reply(exchange: Exchange) -> ExitCode {
+    if let Some(text) = &exchange.stderr {
+        let _ = io::stderr().lock().write_all(text.as_bytes());
+    }
+    write_stdout(&exchange.stdout);
+    exit_code(exchange.ok)
+}
+
+fn exit_code(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// A command's shape: the answer on stdout, an error on stderr.
+fn command_reply(result: Result<String, Error>) -> ExitCode {
+    match result {
+        Ok(output) => {
+            write_stdout(&output);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(io::stderr().lock(), "{}", escape_controls(&e.to_string()));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// clap's errors, except that an unknown single verb gets the protocol's answer, which
+/// credential-helper clients print as is.
+fn usage_error(error: &clap::Error, args: &[OsString]) -> ExitCode {
+    if error.kind() == ErrorKind::InvalidSubcommand && args.len() == 2 {
+        return reply(protocol::unknown_action(&args[1].to_string_lossy()));
+    }
+    // Printing help into a closed pipe is not worth a panic.
+    let _ = error.print();
+    ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
+}
+
+/// Writes to stdout, ignoring a closed pipe: the reader went away, nobody is left to tell.
+fn write_stdout(text: &str) {
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}

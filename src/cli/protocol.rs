@@ -1,0 +1,340 @@
+//! The Docker credential-helper protocol: one verb as the argument, input on stdin, answer on
+//! stdout, errors as one line on stdout with exit code 1.
+//!
+//! Everything about the wire lives here: reading stdin as the reference helpers read it, the
+//! reply shapes, which failures are "not found" (the exact line clients compare), the
+//! unknown-verb line. The core below never sees the wire; it answers with tokens and
+//! [`Error`]s. The shapes are what docker, containers/image (skopeo, podman, buildah), helm and
+//! oras parse, so they are tested against exact strings.
+
+use std::io::Read;
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth;
+use crate::env::Env;
+use crate::error::{Error, escape_controls};
+use crate::settings::Settings;
+
+/// The verbs of the protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Get,
+    Store,
+    Erase,
+    List,
+    Version,
+}
+
+impl Verb {
+    /// The verb named `name`, if it is one.
+    pub fn named(name: &str) -> Option<Verb> {
+        Some(match name {
+            "get" => Verb::Get,
+            "store" => Verb::Store,
+            "erase" => Verb::Erase,
+            "list" => Verb::List,
+            "version" => Verb::Version,
+            _ => return None,
+        })
+    }
+}
+
+/// One verb's whole exchange: what goes to stdout, what also goes to stderr, and whether it
+/// succeeded (exit code 0 or 1).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Exchange {
+    pub stdout: String,
+    pub stderr: Option<String>,
+    pub ok: bool,
+}
+
+impl Exchange {
+    fn answer(result: Result<String, Error>) -> Exchange {
+        match result {
+            Ok(stdout) => Exchange {
+                stdout,
+                stderr: None,
+                ok: true,
+            },
+            Err(e) => Exchange {
+                stdout: format!("{}\n", escape_controls(&e.to_string())),
+                stderr: None,
+                ok: false,
+            },
+        }
+    }
+}
+
+/// Runs `verb` on `stdin`.
+pub fn exchange(verb: Verb, stdin: impl Read, env: &Env) -> Exchange {
+    match verb {
+        Verb::Get => {
+            let mut exchange = Exchange::answer(get(stdin, env));
+            // Some clients (the docker CLI) drop a helper's error and carry on anonymously,
+            // but pass its stderr through: the cause must reach the user there too.
+            let quiet = [
+                Error::NotFound.to_string(),
+                Error::MissingServerUrl.to_string(),
+            ];
+            if !exchange.ok && !quiet.iter().any(|q| exchange.stdout.trim_end() == q) {
+                exchange.stderr = Some(exchange.stdout.clone());
+            }
+            exchange
+        }
+        Verb::Store => Exchange::answer(store(stdin, env)),
+        Verb::Erase => Exchange::answer(erase(stdin, env)),
+        Verb::List => Exchange::answer(Ok(list(env))),
+        Verb::Version => Exchange::answer(Ok(format!(
+            "{} {}\n",
+            crate::NAME,
+            env!("CARGO_PKG_VERSION")
+        ))),
+    }
+}
+
+/// The answer to a verb we do not know, which clients print as is.
+pub fn unknown_action(verb: &str) -> Exchange {
+    Exchange {
+        stdout: format!(
+            "{}: unknown action: {}\n",
+            crate::NAME,
+            escape_controls(verb)
+        ),
+        stderr: None,
+        ok: false,
+    }
+}
+
+fn get(stdin: impl Read, env: &Env) -> Result<String, Error> {
+    let server = server_url(&read_input(stdin)?)?;
+    let settings = Settings::load(env)?;
+    let target = settings.config.target(&server).ok_or(Error::NotFound)?;
+    let token = auth::for_target(&target, env, &settings).map_err(|e| {
+        // Anonymous pulls from public.ecr.aws must keep working without AWS credentials.
+        if target.registry.is_public() && e.is_no_credentials() {
+            Error::NotFound
+        } else {
+            e
+        }
+    })?;
+    Ok(GetReply {
+        server_url: &server,
+        username: &token.username,
+        secret: token.password.expose(),
+    }
+    .to_line())
+}
+
+/// `store` keeps nothing: ECR passwords come from AWS, so for an ECR host (or alias) there is
+/// nothing to keep and `docker login` may succeed. For any other host, saying "stored" would
+/// throw the user's credentials away behind their back.
+fn store(stdin: impl Read, env: &Env) -> Result<String, Error> {
+    let server = check_store(&read_input(stdin)?)?;
+    let settings = Settings::load(env)?;
+    match settings.config.target(&server) {
+        Some(_) => Ok(String::new()),
+        None => Err(Error::NotStored {
+            host: crate::registry::host_and_port(&server).to_ascii_lowercase(),
+        }),
+    }
+}
+
+fn erase(stdin: impl Read, env: &Env) -> Result<String, Error> {
+    let server = server_url(&read_input(stdin)?)?;
+    let settings = Settings::load(env)?;
+    let target = settings.config.target(&server).ok_or(Error::NotFound)?;
+    auth::erase(&target, env, &settings);
+    Ok(String::new())
+}
+
+/// `list` never fails and never touches the network: containers/image aborts a whole pull on
+/// a failed `list`.
+fn list(env: &Env) -> String {
+    let settings = Settings::load_or_defaults(env);
+    let mut json =
+        serde_json::to_string(&auth::list(env, &settings)).unwrap_or_else(|_| "{}".into());
+    json.push('\n');
+    json
+}
+
+/// Largest stdin we read. A server URL or a `store` payload is a few hundred bytes; anything
+/// bigger is not a client talking to us.
+pub const MAX_INPUT: u64 = 1 << 20;
+
+/// Reads a verb's whole input, bounded by [`MAX_INPUT`]. Invalid UTF-8 is replaced, not fatal:
+/// such input can only be "not ECR" or "bad JSON", both answered below.
+pub fn read_input(mut reader: impl Read) -> Result<String, Error> {
+    let mut bytes = Vec::new();
+    (&mut reader)
+        .take(MAX_INPUT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::BadInput(format!("cannot read standard input: {e}")))?;
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(Error::BadInput(format!(
+            "standard input is larger than {MAX_INPUT} bytes"
+        )));
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The server URL of `get`, `erase` and `store`'s payload check: every line of the input
+/// joined without separators, then trimmed, exactly as the reference helpers read it. So
+/// `host\nevil.com` is the one string `hostevil.com`, not ECR, as with the Go helper.
+fn server_url(input: &str) -> Result<String, Error> {
+    let joined: String = input.lines().collect();
+    let url = joined.trim();
+    if url.is_empty() {
+        Err(Error::MissingServerUrl)
+    } else {
+        Ok(url.to_owned())
+    }
+}
+
+/// `get`'s answer.
+#[derive(Debug, Serialize)]
+struct GetReply<'a> {
+    #[serde(rename = "ServerURL")]
+    pub server_url: &'a str,
+    #[serde(rename = "Username")]
+    pub username: &'a str,
+    #[serde(rename = "Secret")]
+    pub secret: &'a str,
+}
+
+impl GetReply<'_> {
+    /// The reply line, newline included.
+    fn to_line(&self) -> String {
+        let mut line = serde_json::to_string(self).expect("strings always serialise");
+        line.push('\n');
+        line
+    }
+}
+
+/// `store`'s input. The secret is read only to validate the shape; it is never kept.
+#[derive(Debug, Deserialize)]
+struct StoreRequest {
+    #[serde(rename = "ServerURL", default)]
+    server_url: String,
+    #[serde(rename = "Username", default)]
+    username: String,
+}
+
+/// Validates a `store` payload and returns its server URL. What may be stored for it is the
+/// caller's decision.
+fn check_store(input: &str) -> Result<String, Error> {
+    let request: StoreRequest = serde_json::from_str(input.trim()).map_err(|e| {
+        Error::BadInput(format!(
+            "store: standard input is not a credentials JSON object: {e}"
+        ))
+    })?;
+    if request.server_url.trim().is_empty() {
+        return Err(Error::MissingServerUrl);
+    }
+    if request.username.trim().is_empty() {
+        return Err(Error::MissingUsername);
+    }
+    Ok(request.server_url.trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_lines_are_exact() {
+        let env = Env::default();
+        assert_eq!(
+            exchange(Verb::Version, &b""[..], &env).stdout,
+            format!(
+                "docker-credential-ecr-login {}\n",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+        assert_eq!(
+            unknown_action("frobnicate\n"),
+            Exchange {
+                stdout: "docker-credential-ecr-login: unknown action: frobnicate\\n\n".into(),
+                stderr: None,
+                ok: false,
+            }
+        );
+        let not_ecr = exchange(Verb::Get, &b"docker.io\n"[..], &env);
+        assert_eq!(
+            (not_ecr.stdout.as_str(), not_ecr.stderr, not_ecr.ok),
+            ("credentials not found in native keychain\n", None, false)
+        );
+    }
+
+    #[test]
+    fn get_reply_is_exact() {
+        let reply = GetReply {
+            server_url: "https://123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            username: "AWS",
+            secret: "pw\"x",
+        };
+        assert_eq!(
+            reply.to_line(),
+            "{\"ServerURL\":\"https://123456789012.dkr.ecr.us-east-1.amazonaws.com\",\"Username\":\"AWS\",\"Secret\":\"pw\\\"x\"}\n"
+        );
+    }
+
+    #[test]
+    fn server_url_is_every_line_joined_then_trimmed() {
+        assert_eq!(server_url("  host:5000 \r\n").unwrap(), "host:5000");
+        assert_eq!(server_url("host\nevil.com\n").unwrap(), "hostevil.com");
+        assert_eq!(server_url(" \n x").unwrap(), "x");
+        assert!(matches!(server_url(""), Err(Error::MissingServerUrl)));
+        assert!(matches!(
+            server_url(" \r\n \n"),
+            Err(Error::MissingServerUrl)
+        ));
+    }
+
+    #[test]
+    fn store_is_validated() {
+        assert_eq!(
+            check_store(r#"{"ServerURL":" h ","Username":"AWS","Secret":"s"}"#).unwrap(),
+            "h"
+        );
+        assert_eq!(
+            check_store(r#"{"Username":"AWS"}"#)
+                .unwrap_err()
+                .to_string(),
+            "no credentials server URL"
+        );
+        assert_eq!(
+            check_store(r#"{"ServerURL":"h","Secret":"s"}"#)
+                .unwrap_err()
+                .to_string(),
+            "no credentials username"
+        );
+        let err = check_store("not json").unwrap_err().to_string();
+        assert!(
+            err.starts_with("store: standard input is not a credentials JSON object"),
+            "{err}"
+        );
+        assert!(!err.contains('\n'));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn protocol_input_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            let input = read_input(&bytes[..]).unwrap();
+            if let Ok(url) = server_url(&input) {
+                proptest::prop_assert!(!url.is_empty() && !url.contains('\n'));
+                proptest::prop_assert_eq!(url.as_str(), url.trim());
+            }
+            if let Err(e) = check_store(&input) {
+                proptest::prop_assert!(!e.to_string().contains('\n'));
+            }
+        }
+    }
+
+    #[test]
+    fn input_is_bounded() {
+        let big = vec![b'a'; (MAX_INPUT + 1) as usize];
+        assert!(read_input(&big[..]).is_err());
+        assert_eq!(read_input(&b"ok\xff"[..]).unwrap(), "ok\u{fffd}");
+    }
+}

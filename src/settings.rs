@@ -1,0 +1,166 @@
+//! Every setting of ours, resolved once per command and passed down.
+//!
+//! The bound on a command, the refresh window, where the cache and the config file live, and
+//! the config file itself: read from [`Env`] (and the file it names) in one place, so no
+//! module below goes looking for a variable of its own and tests can hand in any of them.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::env::{Env, parse_duration};
+use crate::error::Error;
+use crate::log::warn;
+
+/// How long before expiry a cached token is refreshed (`AWS_ECR_REFRESH_WINDOW`).
+pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::from_secs(3600);
+
+/// The bound on every command (`AWS_ECR_TIMEOUT`).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Our directory's name under the platform's cache and config directories.
+const DIR_NAME: &str = "docker-credential-ecr-login";
+
+#[derive(Debug)]
+pub struct Settings {
+    /// `AWS_ECR_TIMEOUT`, for messages and the SDK's own timeouts.
+    pub timeout: Duration,
+    /// When the command must have answered: `timeout` after the process started, whatever
+    /// it waited for on the way (another process's lock, a slow file system).
+    pub deadline: Instant,
+    /// `AWS_ECR_REFRESH_WINDOW`, else the config file's, else an hour.
+    pub refresh_window: Duration,
+    /// `None` when the cache is off (`AWS_ECR_DISABLE_CACHE`) or there is no home to put it in.
+    pub cache_dir: Option<PathBuf>,
+    /// The config file, `Config::default()` when there is none.
+    pub config: Config,
+}
+
+impl Settings {
+    /// Reads every setting; a bad value or a broken config file is an error that names it.
+    pub fn load(env: &Env) -> Result<Settings, Error> {
+        let timeout = timeout(env)?;
+        let config = match config_path(env) {
+            Some((path, explicit)) => Config::load(path, explicit)?,
+            None => Config::default(),
+        };
+        let refresh_window = match env.get("AWS_ECR_REFRESH_WINDOW") {
+            None => config.refresh_window.unwrap_or(DEFAULT_REFRESH_WINDOW),
+            Some(v) => parse_duration(v).ok_or_else(|| {
+                Error::Config(format!(
+                    "AWS_ECR_REFRESH_WINDOW={v:?} is not a duration (try 1h)"
+                ))
+            })?,
+        };
+        Ok(Settings {
+            timeout,
+            deadline: env.started() + timeout,
+            refresh_window,
+            cache_dir: cache_dir(env),
+            config,
+        })
+    }
+
+    /// [`Settings::load`], or for what must never fail (`list`) the defaults in place of
+    /// whatever is broken, with a warning.
+    pub fn load_or_defaults(env: &Env) -> Settings {
+        Settings::load(env).unwrap_or_else(|e| {
+            warn!("{e}; going on with the defaults");
+            Settings {
+                timeout: DEFAULT_TIMEOUT,
+                deadline: env.started() + DEFAULT_TIMEOUT,
+                refresh_window: DEFAULT_REFRESH_WINDOW,
+                cache_dir: cache_dir(env),
+                config: Config::default(),
+            }
+        })
+    }
+}
+
+/// `AWS_ECR_TIMEOUT`: a duration such as `15s`, `500ms`, `2m`, or plain seconds.
+fn timeout(env: &Env) -> Result<Duration, Error> {
+    match env.get("AWS_ECR_TIMEOUT") {
+        None => Ok(DEFAULT_TIMEOUT),
+        Some(v) => parse_duration(v).filter(|d| !d.is_zero()).ok_or_else(|| {
+            Error::Config(format!("AWS_ECR_TIMEOUT={v:?} is not a duration (try 15s)"))
+        }),
+    }
+}
+
+/// `AWS_ECR_CACHE_DIR`, else the platform cache directory's; `None` when disabled.
+fn cache_dir(env: &Env) -> Option<PathBuf> {
+    if env.get("AWS_ECR_DISABLE_CACHE").is_some() {
+        return None;
+    }
+    match env.get("AWS_ECR_CACHE_DIR") {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => Some(env.cache_home()?.join(DIR_NAME)),
+    }
+}
+
+/// `AWS_ECR_CONFIG` (explicit: it must exist), else the platform config directory's
+/// `config.toml` (optional).
+fn config_path(env: &Env) -> Option<(PathBuf, bool)> {
+    match env.get("AWS_ECR_CONFIG") {
+        Some(path) => Some((PathBuf::from(path), true)),
+        None => Some((env.config_home()?.join(DIR_NAME).join("config.toml"), false)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts() {
+        let t = |v| timeout(&Env::from_pairs([("AWS_ECR_TIMEOUT", v)]));
+        assert_eq!(timeout(&Env::default()).unwrap(), DEFAULT_TIMEOUT);
+        assert_eq!(t("3").unwrap(), Duration::from_secs(3));
+        assert_eq!(t("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(t("1m30s").unwrap(), Duration::from_secs(90));
+        assert_eq!(
+            t("soon").unwrap_err().to_string(),
+            r#"ecr-login: AWS_ECR_TIMEOUT="soon" is not a duration (try 15s)"#
+        );
+        assert!(t("0").is_err());
+    }
+
+    #[test]
+    fn locations_come_from_the_environment_given() {
+        let home = tempfile::tempdir().unwrap();
+        let home_str = home.path().to_str().unwrap();
+        let env = Env::from_pairs([("HOME", home_str)]);
+        let cache_dir = Settings::load(&env).unwrap().cache_dir.unwrap();
+        assert_eq!(cache_dir, env.cache_home().unwrap().join(DIR_NAME));
+        assert!(
+            cache_dir.starts_with(home.path()),
+            "{}",
+            cache_dir.display()
+        );
+        let off = Env::from_pairs([("HOME", home_str), ("AWS_ECR_DISABLE_CACHE", "1")]);
+        assert_eq!(Settings::load(&off).unwrap().cache_dir, None);
+    }
+
+    #[test]
+    fn the_refresh_window_prefers_the_environment_then_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "refresh_window = \"20m\"\n").unwrap();
+        let file = file.to_str().unwrap();
+        let from_file = Env::from_pairs([("AWS_ECR_CONFIG", file)]);
+        assert_eq!(
+            Settings::load(&from_file).unwrap().refresh_window,
+            Duration::from_secs(1200)
+        );
+        let both = Env::from_pairs([("AWS_ECR_CONFIG", file), ("AWS_ECR_REFRESH_WINDOW", "5m")]);
+        assert_eq!(
+            Settings::load(&both).unwrap().refresh_window,
+            Duration::from_secs(300)
+        );
+        let neither = Env::from_pairs([("HOME", dir.path().to_str().unwrap())]);
+        assert_eq!(
+            Settings::load(&neither).unwrap().refresh_window,
+            DEFAULT_REFRESH_WINDOW
+        );
+    }
+}
