@@ -96,6 +96,40 @@ pub enum Error {
     /// Our own configuration (variables, config file) is wrong.
     #[error("ecr-login: {0}")]
     Config(String),
+
+    /// The kubeconfig, its context or the pod's service account is unusable: fix the file or
+    /// the flags. Nothing was written.
+    #[error("ecr-login: {file}: {problem}")]
+    KubeConfig { file: String, problem: String },
+
+    /// The Kubernetes API server could not be reached for one namespace (connection, TLS,
+    /// a broken answer); the other namespaces are still tried.
+    #[error(
+        "ecr-login: namespace {namespace}: cannot reach the Kubernetes API at {server}: {cause}"
+    )]
+    KubeUnreachable {
+        namespace: String,
+        server: String,
+        cause: String,
+    },
+
+    /// The API server did not answer for one namespace before the deadline.
+    #[error("ecr-login: namespace {namespace}: no answer from the Kubernetes API at {server} within {}; check the network or raise AWS_ECR_TIMEOUT", humantime::format_duration(*.after))]
+    KubeTimedOut {
+        namespace: String,
+        server: String,
+        after: Duration,
+    },
+
+    /// The API server refused the Secret in one namespace (RBAC, a missing namespace, bad
+    /// credentials): the hint says what to grant or fix.
+    #[error("ecr-login: namespace {namespace}: HTTP {status}: {hint}: {message}")]
+    KubeRefused {
+        namespace: String,
+        status: u16,
+        hint: String,
+        message: String,
+    },
 }
 
 impl Error {

@@ -1,8 +1,9 @@
 //! Kubernetes Secret manifests holding ECR credentials (`kube-secret`).
 //!
-//! For clusters where the kubelet plugin is not an option: a CronJob runs `kube-secret ... |
-//! kubectl apply -f -` every few hours, and Flux (`ImageRepository.spec.secretRef`,
-//! `imagePullSecrets`) or Rancher Fleet (`helmSecretName`) read the Secret.
+//! For clusters where the kubelet plugin is not an option: a CronJob runs `kube-secret ...
+//! --apply` (or pipes the manifest to `kubectl apply -f -`) every few hours, and Flux
+//! (`ImageRepository.spec.secretRef`, `imagePullSecrets`) or Rancher Fleet (`helmSecretName`)
+//! read the Secret.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -23,17 +24,34 @@ pub enum SecretType {
     BasicAuth,
 }
 
-/// The Secret manifest as one line of JSON, for `kubectl apply -f -`.
-pub fn secret(
+/// The Secret's content: its type, data and expiry, ready to be put in any namespace.
+pub struct SecretData {
+    secret_type: &'static str,
+    data: Value,
+    expires_at: Option<String>,
+}
+
+impl std::fmt::Debug for SecretData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretData")
+            .field("secret_type", &self.secret_type)
+            .field("data", &"REDACTED")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// Checks the names, then fetches the registries' tokens (cached as for `get`).
+pub fn build(
     registries: &[String],
     name: &str,
-    namespace: Option<&str>,
+    namespaces: &[String],
     kind: SecretType,
     env: &Env,
     settings: &Settings,
-) -> Result<String, Error> {
+) -> Result<SecretData, Error> {
     check_name("--name", name, 253)?;
-    if let Some(namespace) = namespace {
+    for namespace in namespaces {
         check_name("--namespace", namespace, 63)?;
     }
     if kind == SecretType::BasicAuth && registries.len() != 1 {
@@ -58,24 +76,47 @@ pub fn secret(
         ),
     };
     let earliest_expiry = tokens.iter().map(|(_, t)| t.expires_at).min();
-    let mut metadata = json!({
-        "name": name,
-        "labels": { "app.kubernetes.io/managed-by": crate::NAME },
-    });
-    if let Some(expiry) = earliest_expiry.and_then(|t| t.format(&Rfc3339).ok()) {
-        metadata["annotations"] = json!({ "ecr-login.expires-at": expiry });
+    Ok(SecretData {
+        secret_type,
+        data,
+        expires_at: earliest_expiry.and_then(|t| t.format(&Rfc3339).ok()),
+    })
+}
+
+impl SecretData {
+    /// The Secret `name`, in `namespace` when given.
+    pub fn manifest(&self, name: &str, namespace: Option<&str>) -> Value {
+        let mut metadata = json!({
+            "name": name,
+            "labels": { "app.kubernetes.io/managed-by": crate::NAME },
+        });
+        if let Some(expiry) = &self.expires_at {
+            metadata["annotations"] = json!({ "ecr-login.expires-at": expiry });
+        }
+        if let Some(namespace) = namespace {
+            metadata["namespace"] = Value::from(namespace);
+        }
+        json!({
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": metadata,
+            "type": self.secret_type,
+            "data": self.data,
+        })
     }
-    if let Some(namespace) = namespace {
-        metadata["namespace"] = Value::from(namespace);
+}
+
+/// The manifests as text for `kubectl apply -f -`: one line of JSON per namespace (none: no
+/// namespace in it), as YAML documents separated by `---`.
+pub fn manifests(data: &SecretData, name: &str, namespaces: &[String]) -> String {
+    if namespaces.is_empty() {
+        return format!("{}\n", data.manifest(name, None));
     }
-    let manifest = json!({
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": metadata,
-        "type": secret_type,
-        "data": data,
-    });
-    Ok(format!("{manifest}\n"))
+    namespaces
+        .iter()
+        .map(|ns| format!("{}\n", data.manifest(name, Some(ns))))
+        .collect::<Vec<_>>()
+        .join("---\n")
 }
 
 /// Kubernetes object names: lower-case alphanumerics, `-` and `.`, alphanumeric at both ends.

@@ -16,6 +16,7 @@ mod env;
 mod error;
 mod file;
 mod identity;
+mod kube;
 mod kube_secret;
 mod kubelet;
 mod log;

@@ -128,15 +128,25 @@ Example:
         /// Registry host (or a configured alias).
         registry: String,
     },
-    /// Print a Kubernetes Secret manifest with the registries' credentials, for `kubectl apply -f -`.
+    /// Print a Kubernetes Secret manifest with the registries' credentials, or write it to the
+    /// cluster with --apply.
     #[command(after_help = "\
+With --apply the Secret is written by server-side apply (field manager
+docker-credential-ecr-login) to each --namespace, one result line per namespace; a namespace
+that refuses is named on stderr with the cause, the others are still written, and the exit
+code is 1. Credentials: --kubeconfig, else KUBECONFIG, else ~/.kube/config, else the pod's
+service account. The Role needs create and patch on secrets.
+
 Examples:
   # imagePullSecrets, Flux ImageRepository.spec.secretRef
   docker-credential-ecr-login kube-secret 123456789012.dkr.ecr.eu-west-1.amazonaws.com \\
     --name ecr-pull --namespace flux-system | kubectl apply -f -
   # Rancher Fleet helmSecretName
   docker-credential-ecr-login kube-secret 123456789012.dkr.ecr.eu-west-1.amazonaws.com \\
-    --name ecr-helm --namespace fleet-local --type basic-auth | kubectl apply -f -")]
+    --name ecr-helm --namespace fleet-local --type basic-auth | kubectl apply -f -
+  # no kubectl: write it to two namespaces (in a pod: with its service account)
+  docker-credential-ecr-login kube-secret 123456789012.dkr.ecr.eu-west-1.amazonaws.com \\
+    --name ecr-pull --namespace flux-system --namespace apps --apply")]
     KubeSecret {
         /// Registry hosts (or configured aliases); one for --type basic-auth.
         #[arg(required = true)]
@@ -144,12 +154,23 @@ Examples:
         /// The Secret's name.
         #[arg(long)]
         name: String,
-        /// The Secret's namespace [default: kubectl's current namespace].
-        #[arg(long)]
-        namespace: Option<String>,
+        /// The Secret's namespace; repeat for several [default: the context's namespace
+        /// (with --apply), else kubectl's current namespace].
+        #[arg(long = "namespace", value_name = "NAMESPACE")]
+        namespaces: Vec<String>,
         /// dockerconfigjson for image pulls and Flux; basic-auth (username/password) for Fleet.
         #[arg(long = "type", value_enum, default_value = "dockerconfigjson")]
         secret_type: SecretTypeArg,
+        /// Write the Secret to the cluster (server-side apply) instead of printing it.
+        #[arg(long)]
+        apply: bool,
+        /// Kubeconfig file for --apply [default: $KUBECONFIG, else ~/.kube/config, else the
+        /// pod's service account].
+        #[arg(long, value_name = "PATH", requires = "apply")]
+        kubeconfig: Option<PathBuf>,
+        /// Kubeconfig context for --apply [default: current-context].
+        #[arg(long, value_name = "NAME", requires = "apply")]
+        context: Option<String>,
     },
     /// Kubelet image credential provider: answer a CredentialProviderRequest on stdin.
     #[command(after_help = "\

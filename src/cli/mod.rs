@@ -8,6 +8,7 @@
 mod configure;
 mod doctor;
 mod flags;
+mod kube_apply;
 mod protocol;
 
 use std::ffi::OsString;
@@ -20,6 +21,7 @@ use clap::error::ErrorKind;
 use crate::auths;
 use crate::env::Env;
 use crate::error::{Error, escape_controls};
+use crate::kube;
 use crate::kube_secret;
 use crate::kubelet;
 use crate::settings::Settings;
@@ -71,18 +73,38 @@ pub fn main() -> ExitCode {
         Command::KubeSecret {
             registries,
             name,
-            namespace,
+            namespaces,
             secret_type,
-        } => command_reply(with_settings(&env, |settings| {
-            kube_secret::secret(
-                &registries,
-                &name,
-                namespace.as_deref(),
-                secret_type.into(),
-                &env,
-                settings,
-            )
-        })),
+            apply,
+            kubeconfig,
+            context,
+        } => {
+            let request = kube_apply::Request {
+                registries: &registries,
+                name: &name,
+                namespaces: &namespaces,
+                kind: secret_type.into(),
+            };
+            if apply {
+                let options = kube::Options {
+                    kubeconfig,
+                    context,
+                };
+                kube_apply::run(&request, &options, &env)
+            } else {
+                command_reply(with_settings(&env, |settings| {
+                    let data = kube_secret::build(
+                        &registries,
+                        &name,
+                        &namespaces,
+                        request.kind,
+                        &env,
+                        settings,
+                    )?;
+                    Ok(kube_secret::manifests(&data, &name, &namespaces))
+                }))
+            }
+        }
         Command::KubeletPlugin => {
             command_reply(protocol::read_input(io::stdin().lock()).and_then(|input| {
                 with_settings(&env, |settings| kubelet::answer(&input, &env, settings))
@@ -138,7 +160,7 @@ fn exit_code(ok: bool) -> ExitCode {
 }
 
 /// A command's shape: the answer on stdout, an error on stderr.
-fn command_reply(result: Result<String, Error>) -> ExitCode {
+pub(crate) fn command_reply(result: Result<String, Error>) -> ExitCode {
     match result {
         Ok(output) => {
             write_stdout(&output);
@@ -163,7 +185,7 @@ fn usage_error(error: &clap::Error, args: &[OsString]) -> ExitCode {
 }
 
 /// Writes to stdout, ignoring a closed pipe: the reader went away, nobody is left to tell.
-fn write_stdout(text: &str) {
+pub(crate) fn write_stdout(text: &str) {
     let mut out = io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }

@@ -1,0 +1,66 @@
+//! The front end of `kube-secret --apply`: one result line per namespace on stdout, one error
+//! line per failed namespace on stderr, exit code 1 if any failed.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use crate::env::Env;
+use crate::error::escape_controls;
+use crate::kube::{self, Applied};
+use crate::kube_secret::{self, SecretType};
+use crate::settings::Settings;
+
+#[derive(Debug)]
+pub struct Request<'a> {
+    pub registries: &'a [String],
+    pub name: &'a str,
+    pub namespaces: &'a [String],
+    pub kind: SecretType,
+}
+
+pub fn run(request: &Request<'_>, options: &kube::Options, env: &Env) -> ExitCode {
+    // The cluster settings first: a broken kubeconfig fails before any AWS call.
+    let prepared = Settings::load(env).and_then(|settings| {
+        let target = kube::Target::resolve(options, env)?;
+        let data = kube_secret::build(
+            request.registries,
+            request.name,
+            request.namespaces,
+            request.kind,
+            env,
+            &settings,
+        )?;
+        kube::apply(&target, &data, request.name, request.namespaces, &settings)
+    });
+    let outcomes = match prepared {
+        Ok(outcomes) => outcomes,
+        Err(e) => return super::command_reply(Err(e)),
+    };
+    let mut lines = String::new();
+    let mut failed = false;
+    for outcome in outcomes {
+        let namespace = escape_controls(&outcome.namespace);
+        match outcome.result {
+            Ok(applied) => {
+                let what = match applied {
+                    Applied::Created => "created",
+                    Applied::Updated => "applied",
+                };
+                lines.push_str(&format!(
+                    "secret/{} {what} in namespace {namespace}\n",
+                    request.name
+                ));
+            }
+            Err(e) => {
+                failed = true;
+                let _ = writeln!(io::stderr().lock(), "{}", escape_controls(&e.to_string()));
+            }
+        }
+    }
+    super::write_stdout(&lines);
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,327 @@
+//! One server-side apply of a Secret: a PATCH over HTTPS (hyper 1, rustls with ring) and
+//! what the API server's answer means.
+//!
+//! A connection per request keeps it simple; a refresher writes a handful of namespaces.
+
+use std::sync::Arc;
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Bytes;
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use serde::Deserialize;
+
+use crate::error::{Error, one_line};
+use crate::secret::Secret;
+
+/// The field manager of server-side apply: our fields, whoever else manages the Secret.
+pub const FIELD_MANAGER: &str = crate::NAME;
+
+/// Bound on an answer: a Secret or a Status is a few KiB.
+const MAX_ANSWER_BYTES: usize = 1 << 20;
+
+/// Where to connect and with what.
+#[derive(Debug)]
+pub struct Endpoint {
+    pub host: String,
+    pub port: u16,
+    /// Prefix before `/api` (a proxy such as Rancher's), without a trailing `/`.
+    pub base_path: String,
+    pub server_name: ServerName<'static>,
+    pub tls: Arc<rustls::ClientConfig>,
+}
+
+/// What the server did with our apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Created,
+    Updated,
+}
+
+impl Endpoint {
+    /// Parses `server` (`https://host[:port][/prefix]`).
+    pub fn new(
+        server: &str,
+        server_name: Option<&str>,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> Result<Endpoint, String> {
+        let rest = server
+            .strip_prefix("https://")
+            .ok_or_else(|| format!("server {server:?} is not an https:// URL"))?;
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) if !p.contains(']') => (
+                h,
+                p.parse()
+                    .map_err(|_| format!("server {server:?} has a bad port"))?,
+            ),
+            _ => (authority, 443),
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() {
+            return Err(format!("server {server:?} has no host"));
+        }
+        let name = server_name.unwrap_or(host).to_owned();
+        let server_name = ServerName::try_from(name)
+            .map_err(|_| format!("server {server:?}: not a valid TLS server name"))?;
+        Ok(Endpoint {
+            host: host.to_owned(),
+            port,
+            base_path: format!("/{path}").trim_end_matches('/').to_owned(),
+            server_name,
+            tls,
+        })
+    }
+}
+
+/// The TLS settings: `ca_pem` (else the compiled-in public roots), an optional client
+/// certificate (PEM chain, PEM key).
+pub fn tls_config(
+    ca_pem: Option<&[u8]>,
+    client_cert: Option<(&[u8], &Secret)>,
+) -> Result<Arc<rustls::ClientConfig>, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_pem {
+        Some(pem) => {
+            for cert in CertificateDer::pem_slice_iter(pem) {
+                let cert = cert.map_err(|e| format!("the CA is not PEM: {e}"))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| format!("unusable CA certificate: {e}"))?;
+            }
+            if roots.is_empty() {
+                return Err("no CA certificate in the certificate authority".into());
+            }
+        }
+        None => {
+            for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
+                let _ = roots.add(der.clone());
+            }
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?
+        .with_root_certificates(roots);
+    let mut config = match client_cert {
+        None => builder.with_no_client_auth(),
+        Some((chain, key)) => {
+            let chain = CertificateDer::pem_slice_iter(chain)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("the client certificate is not PEM: {e}"))?;
+            if chain.is_empty() {
+                return Err("no certificate in the client certificate".into());
+            }
+            // The parse error would not echo the key, but say nothing of it anyway.
+            let key = PrivateKeyDer::from_pem_slice(key.expose().as_bytes())
+                .map_err(|_| "the client key is not a PEM private key".to_owned())?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| format!("unusable client certificate or key: {e}"))?
+        }
+    };
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// PATCHes `body` (the Secret as JSON, which is YAML) to `namespace`/`name`. The caller
+/// bounds the time; `server` names the API server in messages.
+pub async fn apply(
+    endpoint: &Endpoint,
+    bearer: Option<&Secret>,
+    namespace: &str,
+    name: &str,
+    body: Vec<u8>,
+    server: &str,
+) -> Result<Applied, Error> {
+    let unreachable = |cause: String| Error::KubeUnreachable {
+        namespace: namespace.to_owned(),
+        server: server.to_owned(),
+        cause,
+    };
+    let tcp = tokio::net::TcpStream::connect((endpoint.host.as_str(), endpoint.port))
+        .await
+        .map_err(|e| unreachable(e.to_string()))?;
+    let tls = tokio_rustls::TlsConnector::from(endpoint.tls.clone())
+        .connect(endpoint.server_name.clone(), tcp)
+        .await
+        .map_err(|e| unreachable(format!("TLS: {e}")))?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
+        .await
+        .map_err(|e| unreachable(e.to_string()))?;
+    tokio::spawn(connection);
+    let path = format!(
+        "{}/api/v1/namespaces/{namespace}/secrets/{name}?fieldManager={FIELD_MANAGER}&force=true",
+        endpoint.base_path
+    );
+    let mut request = Request::builder()
+        .method(Method::PATCH)
+        .uri(path)
+        .header(hyper::header::HOST, host_header(endpoint))
+        .header(hyper::header::CONTENT_TYPE, "application/apply-patch+yaml")
+        .header(hyper::header::ACCEPT, "application/json")
+        .header(
+            hyper::header::USER_AGENT,
+            concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")),
+        );
+    if let Some(token) = bearer {
+        let mut value = hyper::header::HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+            .map_err(|_| unreachable("the token is not a valid header value".into()))?;
+        value.set_sensitive(true);
+        request = request.header(hyper::header::AUTHORIZATION, value);
+    }
+    let request = request
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| unreachable(e.to_string()))?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| unreachable(e.to_string()))?;
+    let status = response.status();
+    let answer = Limited::new(response.into_body(), MAX_ANSWER_BYTES)
+        .collect()
+        .await
+        .map_err(|e| unreachable(format!("reading the answer: {e}")))?
+        .to_bytes();
+    match status {
+        StatusCode::CREATED => Ok(Applied::Created),
+        s if s.is_success() => Ok(Applied::Updated),
+        s => Err(refusal(namespace, s.as_u16(), &answer)),
+    }
+}
+
+fn host_header(endpoint: &Endpoint) -> String {
+    let host = if endpoint.host.contains(':') {
+        format!("[{}]", endpoint.host)
+    } else {
+        endpoint.host.clone()
+    };
+    if endpoint.port == 443 {
+        host
+    } else {
+        format!("{host}:{}", endpoint.port)
+    }
+}
+
+/// A Kubernetes `Status` body, as far as we read it.
+#[derive(Debug, Default, Deserialize)]
+struct Status {
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    details: Details,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Details {
+    #[serde(default)]
+    kind: String,
+}
+
+/// What a refusal means, for the person who fixes it.
+fn refusal(namespace: &str, status: u16, body: &[u8]) -> Error {
+    let parsed: Status = serde_json::from_slice(body).unwrap_or_default();
+    let message = if parsed.message.is_empty() {
+        let text = String::from_utf8_lossy(body);
+        one_line(&text.chars().take(200).collect::<String>())
+    } else {
+        one_line(&parsed.message)
+    };
+    let hint = match status {
+        401 => "the API server did not accept the credentials: the token or certificate is expired or wrong".to_owned(),
+        403 => match lacked_permission(&message) {
+            Some((verb, resource)) => format!(
+                "lacks RBAC permission to {verb} {resource}; a Role in namespace {namespace} must allow create and patch on secrets"
+            ),
+            None => "refused by the API server (RBAC, or an admission policy)".to_owned(),
+        },
+        404 if parsed.details.kind == "namespaces" => {
+            format!("namespace {namespace} does not exist")
+        }
+        404 => "not found: is the server URL right (and any path prefix)?".to_owned(),
+        409 => "conflict".to_owned(),
+        _ if parsed.reason.is_empty() => "refused".to_owned(),
+        _ => parsed.reason.clone(),
+    };
+    Error::KubeRefused {
+        namespace: namespace.to_owned(),
+        status,
+        hint,
+        message,
+    }
+}
+
+/// The verb and resource from the authorizer's message: `... cannot patch resource "secrets"
+/// in API group "" in the namespace "team"`.
+fn lacked_permission(message: &str) -> Option<(String, String)> {
+    let after = message.split(" cannot ").nth(1)?;
+    let (verb, rest) = after.split_once(" resource \"")?;
+    let (resource, _) = rest.split_once('"')?;
+    (!verb.contains(' ')).then(|| (verb.to_owned(), resource.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn servers_parse() {
+        let tls = tls_config(None, None).unwrap();
+        let e = Endpoint::new("https://10.0.0.1:6443", None, tls.clone()).unwrap();
+        assert_eq!(
+            (e.host.as_str(), e.port, e.base_path.as_str()),
+            ("10.0.0.1", 6443, "")
+        );
+        let e = Endpoint::new(
+            "https://rancher.example/k8s/clusters/c-1/",
+            None,
+            tls.clone(),
+        )
+        .unwrap();
+        assert_eq!(
+            (e.host.as_str(), e.port, e.base_path.as_str()),
+            ("rancher.example", 443, "/k8s/clusters/c-1")
+        );
+        let e = Endpoint::new("https://[fd00::1]:443", Some("kubernetes"), tls.clone()).unwrap();
+        assert_eq!(
+            (e.host.as_str(), host_header(&e)),
+            ("fd00::1", "[fd00::1]".to_owned())
+        );
+        assert!(Endpoint::new("http://x", None, tls.clone()).is_err());
+        assert!(Endpoint::new("https://x:port", None, tls).is_err());
+    }
+
+    #[test]
+    fn refusals_say_what_is_missing() {
+        let forbidden = br#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"secrets \"ecr-pull\" is forbidden: User \"system:serviceaccount:ci:ecr\" cannot patch resource \"secrets\" in API group \"\" in the namespace \"team\"","reason":"Forbidden","details":{"name":"ecr-pull","kind":"secrets"},"code":403}"#;
+        let text = refusal("team", 403, forbidden).to_string();
+        assert!(text.contains("namespace team"), "{text}");
+        assert!(text.contains("HTTP 403"), "{text}");
+        assert!(
+            text.contains("lacks RBAC permission to patch secrets"),
+            "{text}"
+        );
+        let missing = br#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"namespaces \"gone\" not found","reason":"NotFound","details":{"name":"gone","kind":"namespaces"},"code":404}"#;
+        let text = refusal("gone", 404, missing).to_string();
+        assert!(text.contains("namespace gone does not exist"), "{text}");
+        let text = refusal("x", 502, b"<html>\nbad gateway</html>").to_string();
+        assert!(
+            text.contains("HTTP 502") && text.contains("<html> bad gateway"),
+            "{text}"
+        );
+        assert_eq!(text.lines().count(), 1);
+    }
+
+    #[test]
+    fn client_certificates_must_be_pem() {
+        let err = tls_config(None, Some((b"nope", &Secret::new("key")))).unwrap_err();
+        assert!(err.contains("no certificate"), "{err}");
+        let err = tls_config(Some(b"nope"), None).unwrap_err();
+        assert!(err.contains("no CA certificate"), "{err}");
+    }
+}
