@@ -22,6 +22,7 @@ pub fn run(request: &Request<'_>, options: &kube::Options, env: &Env) -> ExitCod
     // The cluster settings first: a broken kubeconfig fails before any AWS call.
     let prepared = Settings::load(env).and_then(|settings| {
         let target = kube::Target::resolve(options, env)?;
+        kube::preflight(&target)?;
         let data = kube_secret::build(
             request.registries,
             request.name,

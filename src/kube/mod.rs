@@ -29,6 +29,19 @@ pub struct Outcome {
     pub result: Result<Applied, Error>,
 }
 
+/// Checks what can be checked before any token is fetched: the CA, a client certificate from
+/// the kubeconfig and the server URL.
+pub fn preflight(target: &Target) -> Result<(), Error> {
+    let cert = target.client_cert.as_ref().map(|(c, k)| (c.as_slice(), k));
+    client::tls_config(target.ca_pem.as_deref(), cert)
+        .and_then(|tls| client::Endpoint::new(&target.server, target.server_name.as_deref(), tls))
+        .map(drop)
+        .map_err(|problem| Error::KubeConfig {
+            file: target.source.clone(),
+            problem,
+        })
+}
+
 /// Applies the Secret `name` holding `data` to each of `namespaces` (the target's default
 /// namespace when none is given). `Err` only when nothing could be tried (an exec plugin or
 /// the TLS settings failed); a namespace's failure is in its [`Outcome`].

@@ -9,6 +9,8 @@ mod cache;
 mod commands;
 mod completions;
 mod get;
+mod kube_api;
+mod kube_apply;
 mod kubernetes;
 mod protocol;
 mod reliability;
