@@ -31,7 +31,7 @@ set edit:completion:arg-completer[docker-credential-ecr-login] = {|@words|
             cand dockerconfig 'Print a docker config.json ({"auths": ...}) holding the registries'' credentials'
             cand configure 'Add credHelpers entries for the registries to docker''s (and helm''s) config'
             cand doctor 'Explain what happens for a registry: host, region, endpoint, credentials, cache, and a live token fetch'
-            cand kube-secret 'Print a Kubernetes Secret manifest with the registries'' credentials, for `kubectl apply -f -`'
+            cand kube-secret 'Print a Kubernetes Secret manifest with the registries'' credentials, or write it to the cluster with --apply'
             cand kubelet-plugin 'Kubelet image credential provider: answer a CredentialProviderRequest on stdin'
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff)'
@@ -77,8 +77,11 @@ set edit:completion:arg-completer[docker-credential-ecr-login] = {|@words|
         }
         &'docker-credential-ecr-login;kube-secret'= {
             cand --name 'The Secret''s name'
-            cand --namespace 'The Secret''s namespace [default: kubectl''s current namespace]'
+            cand --namespace 'The Secret''s namespace; repeat for several [default: the context''s namespace (with --apply), else kubectl''s current namespace]'
             cand --type 'dockerconfigjson for image pulls and Flux; basic-auth (username/password) for Fleet'
+            cand --kubeconfig 'Kubeconfig file for --apply [default: $KUBECONFIG, else ~/.kube/config, else the pod''s service account]'
+            cand --context 'Kubeconfig context for --apply [default: current-context]'
+            cand --apply 'Write the Secret to the cluster (server-side apply) instead of printing it'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -104,7 +107,7 @@ set edit:completion:arg-completer[docker-credential-ecr-login] = {|@words|
             cand dockerconfig 'Print a docker config.json ({"auths": ...}) holding the registries'' credentials'
             cand configure 'Add credHelpers entries for the registries to docker''s (and helm''s) config'
             cand doctor 'Explain what happens for a registry: host, region, endpoint, credentials, cache, and a live token fetch'
-            cand kube-secret 'Print a Kubernetes Secret manifest with the registries'' credentials, for `kubectl apply -f -`'
+            cand kube-secret 'Print a Kubernetes Secret manifest with the registries'' credentials, or write it to the cluster with --apply'
             cand kubelet-plugin 'Kubelet image credential provider: answer a CredentialProviderRequest on stdin'
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff)'

@@ -169,7 +169,7 @@ Examples:
         #[arg(long, value_name = "PATH", requires = "apply")]
         kubeconfig: Option<PathBuf>,
         /// Kubeconfig context for --apply [default: current-context].
-        #[arg(long, value_name = "NAME", requires = "apply")]
+        #[arg(long, value_name = "NAME", requires = "apply", value_hint = clap::ValueHint::Other)]
         context: Option<String>,
     },
     /// Kubelet image credential provider: answer a CredentialProviderRequest on stdin.
