@@ -120,7 +120,7 @@ pub fn manifests(data: &SecretData, name: &str, namespaces: &[String]) -> String
 }
 
 /// Kubernetes object names: lower-case alphanumerics, `-` and `.`, alphanumeric at both ends.
-fn check_name(flag: &str, name: &str, max: usize) -> Result<(), Error> {
+pub fn check_name(flag: &str, name: &str, max: usize) -> Result<(), Error> {
     let ok = !name.is_empty()
         && name.len() <= max
         && name

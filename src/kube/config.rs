@@ -82,6 +82,11 @@ impl Target {
                 problem: "no kubeconfig found and not running in a pod; pass --kubeconfig or set KUBECONFIG".into(),
             });
         }
+        let source = if source.is_empty() {
+            "no kubeconfig (KUBECONFIG, ~/.kube/config)".to_owned()
+        } else {
+            source
+        };
         from_kubeconfig(config, options.context.as_deref(), &source)
     }
 }

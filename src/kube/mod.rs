@@ -53,6 +53,8 @@ pub fn apply(
     settings: &Settings,
 ) -> Result<Vec<Outcome>, Error> {
     let namespaces = if namespaces.is_empty() {
+        // It goes into the request path: a kubeconfig's value is checked like a flag's.
+        crate::kube_secret::check_name("the context's namespace", &target.namespace, 63)?;
         vec![target.namespace.clone()]
     } else {
         namespaces.to_vec()
