@@ -8,7 +8,7 @@
 mod configure;
 mod doctor;
 mod flags;
-mod kube_apply;
+mod kube_secret;
 mod protocol;
 
 use std::ffi::OsString;
@@ -22,7 +22,6 @@ use crate::auths;
 use crate::env::Env;
 use crate::error::{Error, escape_controls};
 use crate::kube;
-use crate::kube_secret;
 use crate::kubelet;
 use crate::settings::Settings;
 use crate::{NAME, auth};
@@ -79,31 +78,17 @@ pub fn main() -> ExitCode {
             kubeconfig,
             context,
         } => {
-            let request = kube_apply::Request {
+            let request = kube_secret::Request {
                 registries: &registries,
                 name: &name,
                 namespaces: &namespaces,
                 kind: secret_type.into(),
             };
-            if apply {
-                let options = kube::Options {
-                    kubeconfig,
-                    context,
-                };
-                kube_apply::run(&request, &options, &env)
-            } else {
-                command_reply(with_settings(&env, |settings| {
-                    let data = kube_secret::build(
-                        &registries,
-                        &name,
-                        &namespaces,
-                        request.kind,
-                        &env,
-                        settings,
-                    )?;
-                    Ok(kube_secret::manifests(&data, &name, &namespaces))
-                }))
-            }
+            let apply = apply.then_some(kube::Options {
+                kubeconfig,
+                context,
+            });
+            kube_secret::run(&request, apply.as_ref(), &env)
         }
         Command::KubeletPlugin => {
             command_reply(protocol::read_input(io::stdin().lock()).and_then(|input| {
@@ -160,7 +145,7 @@ fn exit_code(ok: bool) -> ExitCode {
 }
 
 /// A command's shape: the answer on stdout, an error on stderr.
-pub(crate) fn command_reply(result: Result<String, Error>) -> ExitCode {
+fn command_reply(result: Result<String, Error>) -> ExitCode {
     match result {
         Ok(output) => {
             write_stdout(&output);
@@ -185,7 +170,7 @@ fn usage_error(error: &clap::Error, args: &[OsString]) -> ExitCode {
 }
 
 /// Writes to stdout, ignoring a closed pipe: the reader went away, nobody is left to tell.
-pub(crate) fn write_stdout(text: &str) {
+fn write_stdout(text: &str) {
     let mut out = io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }

@@ -1,5 +1,6 @@
-//! The front end of `kube-secret --apply`: one result line per namespace on stdout, one error
-//! line per failed namespace on stderr, exit code 1 if any failed.
+//! The front end of `kube-secret`: the manifests on stdout, or with `--apply` one result line
+//! per namespace on stdout, one error line per failed namespace on stderr, and exit code 1 if
+//! any failed.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -10,6 +11,7 @@ use crate::kube::{self, Applied};
 use crate::kube_secret::{self, SecretType};
 use crate::settings::Settings;
 
+/// What `kube-secret` was asked for.
 #[derive(Debug)]
 pub struct Request<'a> {
     pub registries: &'a [String],
@@ -18,19 +20,33 @@ pub struct Request<'a> {
     pub kind: SecretType,
 }
 
-pub fn run(request: &Request<'_>, options: &kube::Options, env: &Env) -> ExitCode {
-    // The cluster settings first: a broken kubeconfig fails before any AWS call.
-    let prepared = Settings::load(env).and_then(|settings| {
-        let target = kube::Target::resolve(options, env)?;
-        kube::preflight(&target)?;
-        let data = kube_secret::build(
+/// Prints the manifests, or applies them when `apply` holds the cluster options.
+pub fn run(request: &Request<'_>, apply: Option<&kube::Options>, env: &Env) -> ExitCode {
+    let build = |settings: &Settings| {
+        kube_secret::build(
             request.registries,
             request.name,
             request.namespaces,
             request.kind,
             env,
-            &settings,
-        )?;
+            settings,
+        )
+    };
+    let Some(options) = apply else {
+        return super::command_reply(Settings::load(env).and_then(|settings| {
+            let data = build(&settings)?;
+            Ok(kube_secret::manifests(
+                &data,
+                request.name,
+                request.namespaces,
+            ))
+        }));
+    };
+    // The cluster settings first: a broken kubeconfig fails before any AWS call.
+    let prepared = Settings::load(env).and_then(|settings| {
+        let target = kube::Target::resolve(options, env)?;
+        kube::preflight(&target)?;
+        let data = build(&settings)?;
         kube::apply(&target, &data, request.name, request.namespaces, &settings)
     });
     let outcomes = match prepared {
