@@ -18,11 +18,17 @@ set -euo pipefail
 name=docker-credential-ecr-login
 default_targets=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-pc-windows-gnu)
 
-# Resolved before the cd below, so a relative CARGO_TARGET_DIR means what the caller meant.
-target_dir=$(realpath -m "${CARGO_TARGET_DIR:-$(dirname "$0")/../target}")
-export CARGO_TARGET_DIR=$target_dir
+# Made absolute before the cd below, so a relative CARGO_TARGET_DIR means what the caller meant.
+target_dir=${CARGO_TARGET_DIR:-}
+case $target_dir in
+'') ;;
+/*) ;;
+*) target_dir=$PWD/$target_dir ;;
+esac
 cd "$(dirname "$0")/.."
 root=$PWD
+target_dir=${target_dir:-$root/target}
+export CARGO_TARGET_DIR=$target_dir
 dist=$target_dir/distrib
 export DEBIAN_FRONTEND=noninteractive
 
@@ -115,7 +121,8 @@ build() {
         ;;
     *) die "unknown target $target" ;;
     esac
-    need xz xz-utils
+    # GNU tar compresses through the xz program; macOS's bsdtar has liblzma built in.
+    [ "$(uname -s)" = Darwin ] || need xz xz-utils
     need_rust_target "$target"
 
     say "building $target"
@@ -133,7 +140,8 @@ build() {
     cp "$root/README.md" "$root/LICENSE" "$stage/$base/"
     chmod 0755 "$stage/$base/$exe"
     chmod 0644 "$stage/$base/README.md" "$stage/$base/LICENSE"
-    touch -d "@$epoch" "$stage/$base" "$stage/$base"/*
+    # GNU touch; BSD touch has no @epoch form, and bsdtar below is not reproducible anyway.
+    touch -d "@$epoch" "$stage/$base" "$stage/$base"/* 2>/dev/null || true
     rm -f "$dist/$archive" "$dist/$archive.sha256"
     if [ "$ext" = zip ]; then
         (cd "$stage" && TZ=UTC zip -q -X -r "$dist/$archive" "$base")

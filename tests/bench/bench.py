@@ -8,12 +8,12 @@ GetAuthorizationToken with real (12 h) expiries and a certificate from a throwaw
 Debian's amazon-ecr-credential-helper, openssl, GNU time, and a release build of this helper.
 
 Runs are interleaved (ours, Go, /bin/true, ours, Go, /bin/true, ...) so all see the same
-machine load; the table gives medians and the median of the per-round ratios. With --glibc, a
-second build of ours (the dynamically linked one `cargo build --release` makes) joins the
-rounds of the start-up bound scenarios. This is a measurement, not a test: it prints figures and
-never fails on them.
+machine load; the table gives medians and the median of the per-round ratios. With --also,
+another build of ours (say `--also glibc=target/release/docker-credential-ecr-login`, the
+dynamically linked one `cargo build --release` makes) joins the rounds of the start-up bound
+scenarios. This is a measurement, not a test: it prints figures and never fails on them.
 
-Usage: tests/bench/bench.py [--runs N] [--ours PATH] [--glibc PATH] [--go PATH]
+Usage: tests/bench/bench.py [--runs N] [--ours PATH] [--label NAME] [--also NAME=PATH]... [--go PATH]
 """
 
 import argparse
@@ -180,15 +180,21 @@ def main():
     parser.add_argument("--ours", default="target/x86_64-unknown-linux-musl/release/docker-credential-ecr-login",
                         help="the binary measured in every row (default: the static musl release build)")
     parser.add_argument("--label", default="static musl", help="what --ours is, for the table")
-    parser.add_argument("--glibc", help="a second build of ours, measured alongside in the start-up rows")
+    parser.add_argument("--also", action="append", default=[], metavar="NAME=PATH",
+                        help="another build of ours, measured alongside in the start-up rows")
     parser.add_argument("--go", default="/usr/bin/docker-credential-ecr-login")
     args = parser.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("run as root: the Go helper reaches a local endpoint only via /etc/hosts and port 443")
     ours = os.path.abspath(args.ours)
-    glibc = os.path.abspath(args.glibc) if args.glibc else None
-    for path in (ours, glibc, args.go, "/usr/bin/time"):
-        if path and not os.access(path, os.X_OK):
+    also = []
+    for item in args.also:
+        label, sep, path = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--also {item}: expected NAME=PATH")
+        also.append((label, os.path.abspath(path)))
+    for path in [ours, args.go, "/usr/bin/time"] + [p for _, p in also]:
+        if not os.access(path, os.X_OK):
             raise SystemExit(f"missing {path} (scripts/dist.sh x86_64-unknown-linux-musl; apt-get install amazon-ecr-credential-helper time)")
 
     work = tempfile.mkdtemp(prefix="ecr-bench-")
@@ -197,14 +203,14 @@ def main():
     try:
         with open("/etc/hosts", "a") as f:
             f.write(HOSTS_LINE)
-        run_all(args, ours, glibc, work)
+        run_all(args, ours, also, work)
     finally:
         with open("/etc/hosts", "w") as f:
             f.write(original_hosts)
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run_all(args, ours, glibc, work):
+def run_all(args, ours, also, work):
     ca, cert, key = make_certs(work)
     counter = Counter()
     api = start_api(cert, key, counter)
@@ -227,7 +233,7 @@ def run_all(args, ours, glibc, work):
     # (scenario, binary, ours, Go, /bin/true, ours/Go, ours/true, target)
     rows = []
     true = ["/bin/true"]
-    builds = [(args.label, ours)] + ([("glibc", glibc)] if glibc else [])
+    builds = [(args.label, ours)] + also
 
     # Warm get, static keys: every build, Go and /bin/true in the same rounds.
     envs = [env_for(f"ours-{i}") for i in range(len(builds))]
@@ -332,9 +338,9 @@ def run_all(args, ours, glibc, work):
         scaling.append((entries, ms(t)))
     api.shutdown()
 
-    print(f"\n{args.label}: {ours}")
-    if glibc:
-        print(f"glibc: {glibc}")
+    print()
+    for label, path in builds:
+        print(f"{label}: {path}")
     print(f"Go: {args.go}\n")
     print("| scenario | build of ours | ours | Go | /bin/true | ours/Go | ours/true | target |")
     print("|---|---|---|---|---|---|---|---|")

@@ -20,6 +20,6 @@ scripts/dist.sh x86_64-unknown-linux-musl
 extra=()
 if [ "${BENCH_GLIBC:-}" = 1 ]; then
     cargo build --locked --release --quiet
-    extra=(--glibc "$target_dir/release/docker-credential-ecr-login")
+    extra=(--also "glibc=$target_dir/release/docker-credential-ecr-login")
 fi
 exec python3 tests/bench/bench.py --ours "$target_dir/x86_64-unknown-linux-musl/release/docker-credential-ecr-login" "${extra[@]}" "$@"
