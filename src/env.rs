@@ -141,4 +141,24 @@ mod tests {
         assert_eq!(env.config_home().unwrap(), PathBuf::from("/home/u/.config"));
         assert_eq!(Env::default().cache_home(), None);
     }
+
+    #[cfg(windows)]
+    #[test]
+    fn windows_directories() {
+        let env = Env::from_pairs([
+            ("HOME", "C:\\msys\\home\\u"),
+            ("USERPROFILE", "C:\\Users\\u"),
+            ("LOCALAPPDATA", "C:\\Users\\u\\AppData\\Local"),
+            ("APPDATA", "C:\\Users\\u\\AppData\\Roaming"),
+        ]);
+        assert_eq!(env.home().unwrap(), PathBuf::from("C:\\Users\\u"));
+        assert_eq!(
+            env.cache_home().unwrap(),
+            PathBuf::from("C:\\Users\\u\\AppData\\Local")
+        );
+        assert_eq!(
+            env.config_home().unwrap(),
+            PathBuf::from("C:\\Users\\u\\AppData\\Roaming")
+        );
+    }
 }

@@ -8,13 +8,14 @@
 
 use std::fs;
 use std::io::{self, Write};
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 /// Replaces `path` with `bytes`, with `mode`; the temp file's name starts with `temp_prefix`
 /// so leftovers can be recognised. With `owner` (uid, gid) the new file is given away before
 /// it takes the old one's place: root editing a user's file must leave it the user's. Only
-/// root may give a file away; anyone else may only pick one of their own groups.
+/// root may give a file away; anyone else may only pick one of their own groups. On Windows,
+/// where files have ACLs rather than modes and owners, the new file inherits its directory's
+/// ACL as any new file does, and `mode` and `owner` do not apply.
 pub fn replace(
     path: &Path,
     bytes: &[u8],
@@ -26,18 +27,25 @@ pub fn replace(
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(temp_prefix);
     // Private while it is written and handed over; its real mode once it is the owner's.
-    let mut temp = tempfile::Builder::new()
-        .prefix(temp_prefix)
-        .permissions(fs::Permissions::from_mode(0o600))
-        .tempfile_in(dir)?;
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600));
+    let mut temp = builder.tempfile_in(dir)?;
     temp.write_all(bytes)?;
-    if let Some((uid, gid)) = owner {
-        std::os::unix::fs::fchown(temp.as_file(), Some(uid), Some(gid))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Some((uid, gid)) = owner {
+            std::os::unix::fs::fchown(temp.as_file(), Some(uid), Some(gid))?;
+        }
+        // After fchown (which clears set-id bits), and exactly `mode`, whatever the umask.
+        temp.as_file()
+            .set_permissions(fs::Permissions::from_mode(mode))?;
     }
-    // After fchown (which clears set-id bits), and exactly `mode`, whatever the umask.
-    temp.as_file()
-        .set_permissions(fs::Permissions::from_mode(mode))?;
+    #[cfg(not(unix))]
+    let _ = (mode, owner);
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())
@@ -51,14 +59,8 @@ pub fn replace(
 /// rename), and the read stops at the bound. Symlinks are followed: pointing a variable at a
 /// link to a bundle is ordinary.
 pub fn read_regular(path: &Path, max_bytes: u64) -> io::Result<Vec<u8>> {
-    use rustix::fs::{Mode, OFlags};
     use std::io::Read;
-    let fd = rustix::fs::open(
-        path,
-        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC,
-        Mode::empty(),
-    )?;
-    let file = fs::File::from(fd);
+    let file = open_nonblocking(path)?;
     check_regular(&file.metadata()?, max_bytes)?;
     let mut bytes = Vec::new();
     file.take(max_bytes + 1).read_to_end(&mut bytes)?;
@@ -68,18 +70,44 @@ pub fn read_regular(path: &Path, max_bytes: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> io::Result<fs::File> {
+    use rustix::fs::{Mode, OFlags};
+    let fd = rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    Ok(fs::File::from(fd))
+}
+
+/// Windows has no FIFOs in the file system; opening never waits for a writer.
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> io::Result<fs::File> {
+    fs::File::open(path)
+}
+
 /// `Ok` for a regular file of at most `max_bytes`; otherwise an error saying what it is
 /// instead ("not a regular file (a fifo)"), for checking files that others will read.
 pub fn check_regular(meta: &fs::Metadata, max_bytes: u64) -> io::Result<()> {
-    use std::os::unix::fs::FileTypeExt;
     let kind = meta.file_type();
-    let what = if kind.is_file() {
+    if kind.is_file() {
         return if meta.len() > max_bytes {
             Err(too_large(max_bytes))
         } else {
             Ok(())
         };
-    } else if kind.is_dir() {
+    }
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("not a regular file ({})", kind_of(&kind)),
+    ))
+}
+
+#[cfg(unix)]
+fn kind_of(kind: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_dir() {
         "a directory"
     } else if kind.is_fifo() {
         "a fifo"
@@ -91,11 +119,16 @@ pub fn check_regular(meta: &fs::Metadata, max_bytes: u64) -> io::Result<()> {
         "a block device"
     } else {
         "not a file"
-    };
-    Err(io::Error::new(
-        io::ErrorKind::InvalidInput,
-        format!("not a regular file ({what})"),
-    ))
+    }
+}
+
+#[cfg(not(unix))]
+fn kind_of(kind: &fs::FileType) -> &'static str {
+    if kind.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
 }
 
 fn too_large(max_bytes: u64) -> io::Error {

@@ -10,9 +10,10 @@
 //! the deadline of a fetch, whatever it has started belongs to that fetch (the fallback helper
 //! only ever runs for hosts that are not ECR, never during one).
 //!
-//! Linux only: it reads `/proc`. On other Unix systems nothing is killed; the hung process is
-//! left to the operating system, reparented when we exit, as the SDK leaves it.
+//! Linux only: it reads `/proc`. On other systems (macOS, Windows) nothing is killed; the hung
+//! process is left to the operating system, as the SDK leaves it, and outlives us.
 
+#[cfg(target_os = "linux")]
 use crate::log::debug;
 
 /// How many times to look again for processes started while we were stopping the others.

@@ -129,7 +129,14 @@ mod tests {
     fn locations_come_from_the_environment_given() {
         let home = tempfile::tempdir().unwrap();
         let home_str = home.path().to_str().unwrap();
-        let env = Env::from_pairs([("HOME", home_str)]);
+        let local = home.path().join("AppData").join("Local");
+        let local = local.to_str().unwrap();
+        let homes = [
+            ("HOME", home_str),
+            ("USERPROFILE", home_str),
+            ("LOCALAPPDATA", local),
+        ];
+        let env = Env::from_pairs(homes);
         let cache_dir = Settings::load(&env).unwrap().cache_dir.unwrap();
         assert_eq!(cache_dir, env.cache_home().unwrap().join(DIR_NAME));
         assert!(
@@ -137,7 +144,7 @@ mod tests {
             "{}",
             cache_dir.display()
         );
-        let off = Env::from_pairs([("HOME", home_str), ("AWS_ECR_DISABLE_CACHE", "1")]);
+        let off = Env::from_pairs(homes.into_iter().chain([("AWS_ECR_DISABLE_CACHE", "1")]));
         assert_eq!(Settings::load(&off).unwrap().cache_dir, None);
     }
 

@@ -6,7 +6,9 @@
 //! Trust roots are where a cold `get` spends its time: the generic loader reads the system
 //! bundle *and* every hashed file of `/etc/ssl/certs` (the same certificates again). We read
 //! one PEM bundle instead, and vet every certificate first, because the client panics on one it
-//! cannot parse.
+//! cannot parse. Windows and macOS have no bundle file: their roots come from the operating
+//! system's store. Where a system has no roots at all (a `FROM scratch` image holding only the
+//! static binary), Mozilla's roots compiled into the binary serve.
 
 use std::path::Path;
 
@@ -59,24 +61,82 @@ pub fn client(env: &Env) -> Result<SharedHttpClient, Error> {
     )
 }
 
+/// Where the trusted roots came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Roots {
+    /// `AWS_CA_BUNDLE` or `SSL_CERT_FILE`.
+    Bundle,
+    /// `SSL_CERT_DIR`, read by the generic loader.
+    Directory,
+    /// The distribution's bundle file, or the OS store on Windows and macOS.
+    System,
+    /// Mozilla's roots, compiled in.
+    CompiledIn,
+}
+
 /// The roots to trust, by the usual conventions:
 /// - `AWS_CA_BUNDLE` replaces the system roots, as in the AWS CLI and SDKs;
 /// - else `SSL_CERT_FILE`;
 /// - else `SSL_CERT_DIR` alone goes to the generic loader, which reads directories;
-/// - else the distribution's bundle file.
+/// - else the system's roots: the distribution's bundle file, or the OS store on Windows and
+///   macOS;
+/// - else the compiled-in Mozilla roots.
 pub fn trust_store(env: &Env) -> Result<TrustStore, Error> {
+    let (store, roots) = trust_store_from(env, SYSTEM_BUNDLES)?;
+    debug!("trusted roots: {roots:?}");
+    Ok(store)
+}
+
+fn trust_store_from(env: &Env, bundles: &[&str]) -> Result<(TrustStore, Roots), Error> {
     if let Some(path) = env.get("AWS_CA_BUNDLE") {
-        return bundle(Path::new(path), "AWS_CA_BUNDLE");
+        return Ok((bundle(Path::new(path), "AWS_CA_BUNDLE")?, Roots::Bundle));
     }
     if let Some(path) = env.get("SSL_CERT_FILE") {
-        return bundle(Path::new(path), "SSL_CERT_FILE");
+        return Ok((bundle(Path::new(path), "SSL_CERT_FILE")?, Roots::Bundle));
     }
-    if env.get("SSL_CERT_DIR").is_none()
-        && let Some(path) = SYSTEM_BUNDLES.iter().map(Path::new).find(|p| p.is_file())
-    {
-        return bundle(path, "the system CA bundle");
+    if env.get("SSL_CERT_DIR").is_some() {
+        return Ok((TrustStore::default(), Roots::Directory));
     }
-    Ok(TrustStore::default())
+    Ok(match system_roots(bundles)? {
+        Some(store) => (store, Roots::System),
+        None => (
+            TrustStore::empty().with_pem_certificate(compiled_in_roots()),
+            Roots::CompiledIn,
+        ),
+    })
+}
+
+fn compiled_in_roots() -> Vec<u8> {
+    to_pem(webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter())
+}
+
+/// The distribution's bundle, the first of `bundles` that exists; a broken one is an error,
+/// as it would be in any other program that reads it.
+#[cfg(not(any(windows, target_os = "macos")))]
+fn system_roots(bundles: &[&str]) -> Result<Option<TrustStore>, Error> {
+    bundles
+        .iter()
+        .map(Path::new)
+        .find(|p| p.is_file())
+        .map(|path| bundle(path, "the system CA bundle"))
+        .transpose()
+}
+
+/// The operating system's store, read here rather than by the client so that an empty one is
+/// noticed.
+#[cfg(any(windows, target_os = "macos"))]
+fn system_roots(_bundles: &[&str]) -> Result<Option<TrustStore>, Error> {
+    let found = rustls_native_certs::load_native_certs();
+    if !found.errors.is_empty() {
+        debug!("reading the system trust store: {:?}", found.errors);
+    }
+    let usable: Vec<_> = found
+        .certs
+        .into_iter()
+        .filter(|der| rustls::RootCertStore::empty().add(der.clone()).is_ok())
+        .collect();
+    Ok((!usable.is_empty())
+        .then(|| TrustStore::empty().with_pem_certificate(to_pem(usable.iter()))))
 }
 
 fn bundle(path: &Path, origin: &str) -> Result<TrustStore, Error> {
@@ -90,15 +150,29 @@ fn bundle(path: &Path, origin: &str) -> Result<TrustStore, Error> {
 /// The certificates of `pem` that can serve as trust anchors, re-encoded as PEM. Unusable
 /// ones are skipped (system bundles carry a few); a bundle with none is an error.
 fn vet(pem: &[u8]) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(pem.len());
-    let (mut kept, mut skipped) = (0, 0);
+    let mut usable = Vec::new();
+    let mut skipped = 0;
     for der in CertificateDer::pem_slice_iter(pem) {
         let der = der.map_err(|e| format!("not a PEM certificate bundle: {e}"))?;
-        if rustls::RootCertStore::empty().add(der.clone()).is_err() {
+        if rustls::RootCertStore::empty().add(der.clone()).is_ok() {
+            usable.push(der);
+        } else {
             skipped += 1;
-            continue;
         }
-        kept += 1;
+    }
+    if skipped > 0 {
+        debug!("skipped {skipped} unusable CA certificates");
+    }
+    if usable.is_empty() {
+        return Err("no usable CA certificate in it".to_owned());
+    }
+    Ok(to_pem(usable.iter()))
+}
+
+/// The certificates as one PEM bundle, the form the client takes.
+fn to_pem<'a>(certs: impl Iterator<Item = &'a CertificateDer<'a>>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for der in certs {
         out.extend_from_slice(b"-----BEGIN CERTIFICATE-----\n");
         let encoded = STANDARD.encode(der.as_ref());
         for line in encoded.as_bytes().chunks(64) {
@@ -107,13 +181,7 @@ fn vet(pem: &[u8]) -> Result<Vec<u8>, String> {
         }
         out.extend_from_slice(b"-----END CERTIFICATE-----\n");
     }
-    if skipped > 0 {
-        debug!("skipped {skipped} unusable CA certificates");
-    }
-    if kept == 0 {
-        return Err("no usable CA certificate in it".to_owned());
-    }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
@@ -129,6 +197,49 @@ mod tests {
         let vetted = vet(&pem).unwrap();
         let count = CertificateDer::pem_slice_iter(&vetted).count();
         assert!(count > 50, "{count} roots");
+    }
+
+    #[test]
+    fn with_no_system_roots_the_compiled_in_ones_serve() {
+        let (_, roots) = trust_store_from(&Env::from_pairs([]), &[]).unwrap();
+        if cfg!(any(windows, target_os = "macos")) {
+            return;
+        }
+        assert_eq!(roots, Roots::CompiledIn);
+        let count = CertificateDer::pem_slice_iter(&vet(&compiled_in_roots()).unwrap()).count();
+        assert!(count > 100, "{count} compiled-in roots");
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("none.pem");
+        let (_, roots) =
+            trust_store_from(&Env::from_pairs([]), &[missing.to_str().unwrap()]).unwrap();
+        assert_eq!(
+            roots,
+            Roots::CompiledIn,
+            "a bundle path that does not exist"
+        );
+    }
+
+    #[test]
+    fn the_variables_come_before_the_system() {
+        let dir = tempfile::tempdir().unwrap();
+        let broken = dir.path().join("broken.pem");
+        std::fs::write(&broken, "hello").unwrap();
+        let broken = broken.to_str().unwrap();
+        for var in ["AWS_CA_BUNDLE", "SSL_CERT_FILE"] {
+            let err = trust_store_from(&Env::from_pairs([(var, broken)]), &[])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(var) && err.contains("no usable CA"), "{err}");
+        }
+        let (_, roots) =
+            trust_store_from(&Env::from_pairs([("SSL_CERT_DIR", broken)]), &[]).unwrap();
+        assert_eq!(roots, Roots::Directory);
+        if !cfg!(any(windows, target_os = "macos")) {
+            let err = trust_store_from(&Env::from_pairs([]), &[broken])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("the system CA bundle"), "{err}");
+        }
     }
 
     #[test]

@@ -20,7 +20,6 @@ use std::io::{self, Read};
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
-use rustix::fs::OFlags;
 use time::OffsetDateTime;
 
 pub use entry::Entry;
@@ -29,7 +28,7 @@ use crate::identity::Identity;
 use crate::log::{debug, warn};
 use crate::registry::Registry;
 use crate::settings::Settings;
-use dir::{Dir, Refusal};
+use dir::{Dir, Open, Refusal};
 
 /// Every file of ours starts with this. It keeps us clear of the Go helper's `cache.json` in a
 /// shared directory, and of anything else a user keeps there.
@@ -104,7 +103,7 @@ impl Cache {
     /// is for the registry and identity asked for is the caller's check ([`Entry::is_for`]).
     pub fn read(&self, key: &str) -> Option<Entry> {
         let name = entry_name(key);
-        let file = match self.dir.open_file(&name, OFlags::RDONLY) {
+        let file = match self.dir.open_file(&name, Open::Read) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
             Err(e) => {
@@ -141,7 +140,7 @@ impl Cache {
     /// Takes the entry's exclusive lock, waiting until `deadline` at the latest.
     pub fn lock(&self, key: &str, deadline: Instant) -> Locking {
         let name = format!("{PREFIX}{key}.lock");
-        let file = match self.dir.open_file(&name, OFlags::RDWR | OFlags::CREATE) {
+        let file = match self.dir.open_file(&name, Open::Lock) {
             Ok(file) => file,
             Err(e) => {
                 debug!("cache lock unavailable: {e}");
@@ -206,12 +205,7 @@ impl Cache {
             .modified(MARKER)
             .is_some_and(|t| age(t) < PRUNE_EVERY);
         // Truncating the marker is what dates the sweep.
-        if recent
-            || self
-                .dir
-                .open_file(MARKER, OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC)
-                .is_err()
-        {
+        if recent || self.dir.open_file(MARKER, Open::Touch).is_err() {
             return;
         }
         for (key, entry) in self.entries() {

@@ -1,4 +1,5 @@
 use std::fs;
+#[cfg(unix)]
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 use super::*;
@@ -34,6 +35,7 @@ fn soon() -> Instant {
 }
 
 #[test]
+#[cfg(unix)]
 fn round_trip_with_private_modes() {
     let (_tmp, cache) = private_dir();
     let dir_mode = fs::metadata(cache.dir()).unwrap().mode() & 0o777;
@@ -65,6 +67,7 @@ fn bad_entries_are_misses() {
 }
 
 #[test]
+#[cfg(unix)]
 fn symlinked_entries_are_neither_followed_nor_written_through() {
     let (tmp, cache) = private_dir();
     let target = tmp.path().join("elsewhere.json");
@@ -83,6 +86,7 @@ fn symlinked_entries_are_neither_followed_nor_written_through() {
 }
 
 #[test]
+#[cfg(unix)]
 fn fifos_at_entry_and_lock_paths_are_misses_not_hangs() {
     let (_tmp, cache) = private_dir();
     let mkfifo = |path: &std::path::Path| {
@@ -106,6 +110,7 @@ fn fifos_at_entry_and_lock_paths_are_misses_not_hangs() {
 }
 
 #[test]
+#[cfg(unix)]
 fn group_writable_entries_and_directories_are_not_trusted() {
     let (tmp, cache) = private_dir();
     cache.write(K, &entry(1, 2)).unwrap();
@@ -118,6 +123,7 @@ fn group_writable_entries_and_directories_are_not_trusted() {
 }
 
 #[test]
+#[cfg(unix)]
 fn a_directory_owned_by_someone_else_is_not_trusted() {
     let tmp = tempfile::tempdir().unwrap();
     let theirs = tmp.path().join("theirs");
@@ -186,6 +192,7 @@ fn the_sweep_touches_only_files_with_our_prefix() {
     let tmp = tempfile::tempdir().unwrap();
     let project = tmp.path().join("project");
     fs::create_dir(&project).unwrap();
+    #[cfg(unix)]
     fs::set_permissions(&project, fs::Permissions::from_mode(0o700)).unwrap();
     let foreign = [
         "Cargo.lock",
@@ -203,6 +210,7 @@ fn the_sweep_touches_only_files_with_our_prefix() {
     let ours_lock = project.join(format!("{PREFIX}{K}.lock"));
     for path in [&ours_temp, &ours_lock] {
         fs::write(path, "").unwrap();
+        #[cfg(unix)]
         fs::set_permissions(path, fs::Permissions::from_mode(0o600)).unwrap();
         backdate(path);
     }
@@ -217,6 +225,7 @@ fn the_sweep_touches_only_files_with_our_prefix() {
 }
 
 #[test]
+#[cfg(unix)]
 fn the_marker_is_private_and_never_written_through_a_symlink() {
     let (tmp, cache) = private_dir();
     let victim = tmp.path().join("victim");

@@ -1,6 +1,7 @@
 //! The token cache seen from outside: hits that touch nothing, one fetch for many callers,
 //! identities kept apart, files kept private, failures that never lose an answer.
 
+#[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use serde_json::Value;
 use crate::support::*;
 
 #[test]
+#[cfg(unix)]
 fn a_hit_resolves_no_credentials_and_needs_no_network() {
     let mock = EcrMock::start();
     mock.ecr(json_reply(ecr_reply("cached-pw", 43_200)));
@@ -78,6 +80,7 @@ fn files_are_private_named_without_secrets_and_beside_the_go_helper() {
     let shared = tempfile::tempdir().unwrap();
     let dir = shared.path().join("ecr");
     std::fs::create_dir(&dir).unwrap();
+    #[cfg(unix)]
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
     let go_cache = r#"{"version":"1.0","registries":{}}"#;
     std::fs::write(dir.join("cache.json"), go_cache).unwrap();
@@ -96,6 +99,7 @@ fn files_are_private_named_without_secrets_and_beside_the_go_helper() {
     for secret in ["pw-in-file", ACCESS_KEY, "123456789012"] {
         assert!(!name.contains(secret), "{name}");
     }
+    #[cfg(unix)]
     assert_eq!(
         std::fs::metadata(&files[0]).unwrap().permissions().mode() & 0o777,
         0o600
@@ -103,11 +107,13 @@ fn files_are_private_named_without_secrets_and_beside_the_go_helper() {
 
     let fresh = Sandbox::new().static_keys().endpoints(&mock);
     assert_eq!(fresh.get(HOST).code, 0);
+    #[cfg(unix)]
     let mode = std::fs::metadata(fresh.cache_dir())
         .unwrap()
         .permissions()
         .mode()
         & 0o777;
+    #[cfg(unix)]
     assert_eq!(mode, 0o700);
 }
 
@@ -261,6 +267,7 @@ fn corrupt_entries_are_misses_and_get_rewritten() {
 }
 
 #[test]
+#[cfg(unix)]
 fn an_unsafe_or_unusable_cache_directory_still_yields_credentials() {
     let mock = EcrMock::start();
     mock.ecr(json_reply(ecr_reply("p", 43_200)));

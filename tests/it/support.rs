@@ -53,6 +53,24 @@ impl Sandbox {
             ),
             ("AWS_EC2_METADATA_DISABLED".to_owned(), "true".to_owned()),
         ];
+        // On Windows the same layout under the sandbox's home, and what every Windows process
+        // needs to start its network stack.
+        #[cfg(windows)]
+        let vars = {
+            let mut vars = vars;
+            let home_dir = home.path().display().to_string();
+            vars.push(("USERPROFILE".to_owned(), home_dir));
+            let local = home.path().join(".cache").display().to_string();
+            vars.push(("LOCALAPPDATA".to_owned(), local));
+            let roaming = home.path().join(".config").display().to_string();
+            vars.push(("APPDATA".to_owned(), roaming));
+            for name in ["SystemRoot", "SYSTEMROOT", "windir", "TEMP", "TMP"] {
+                if let Ok(value) = std::env::var(name) {
+                    vars.push((name.to_owned(), value));
+                }
+            }
+            vars
+        };
         Sandbox {
             home: Rc::new(home),
             vars,
@@ -99,8 +117,7 @@ impl Sandbox {
 
     /// The binary as a plain command, for running several at once.
     pub fn command(&self, args: &[&str]) -> std::process::Command {
-        let mut cmd =
-            std::process::Command::new(assert_cmd::cargo::cargo_bin("docker-credential-ecr-login"));
+        let mut cmd = helper_command();
         cmd.env_clear()
             .envs(self.vars.iter().map(|(k, v)| (k, v)))
             .args(args);
@@ -148,9 +165,38 @@ impl Sandbox {
     }
 }
 
+/// The binary under test: the one cargo built, or a release artifact named by
+/// `ECR_LOGIN_BIN`, run through `ECR_LOGIN_RUNNER` (`qemu-aarch64`, `wine`) when that is set.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the test process's own settings, not the binary's"
+)]
+pub fn helper_command() -> std::process::Command {
+    let binary = std::env::var_os("ECR_LOGIN_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| native_path(env!("CARGO_BIN_EXE_docker-credential-ecr-login")));
+    match std::env::var_os("ECR_LOGIN_RUNNER") {
+        Some(runner) => {
+            let mut cmd = std::process::Command::new(runner);
+            cmd.arg(binary);
+            cmd
+        }
+        None => std::process::Command::new(binary),
+    }
+}
+
+/// Cargo's path to the binary, as this process can open it: under wine, cargo (a Linux
+/// program) hands a Windows test a Unix path, which wine maps on its `Z:` drive.
+fn native_path(path: &str) -> PathBuf {
+    if cfg!(windows) && path.starts_with('/') {
+        PathBuf::from(format!("Z:{}", path.replace('/', "\\")))
+    } else {
+        PathBuf::from(path)
+    }
+}
+
 fn run_with(vars: &[(String, String)], args: &[&str], stdin: Vec<u8>) -> Run {
-    let mut cmd =
-        assert_cmd::Command::cargo_bin("docker-credential-ecr-login").expect("binary built");
+    let mut cmd = assert_cmd::Command::from_std(helper_command());
     cmd.env_clear()
         .envs(vars.iter().map(|(k, v)| (k, v)))
         .args(args)

@@ -1,6 +1,7 @@
 //! What the cache trusts on disk: only files it made, for the registry and identity asked for,
 //! never past ECR's 12-hour lifetime, and never anything else in its directory.
 
+#[cfg(unix)]
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -11,6 +12,7 @@ use crate::support::*;
 
 const OTHER: &str = "123456789012.dkr.ecr.us-west-2.amazonaws.com";
 
+#[cfg(unix)]
 fn mkfifo(path: &Path) {
     let status = std::process::Command::new("mkfifo")
         .arg(path)
@@ -88,6 +90,7 @@ fn the_sweep_leaves_a_project_directory_alone() {
     let sandbox = Sandbox::new().static_keys().endpoints(&mock);
     let project = sandbox.home.path().join("project");
     std::fs::create_dir(&project).unwrap();
+    #[cfg(unix)]
     std::fs::set_permissions(&project, std::fs::Permissions::from_mode(0o700)).unwrap();
     let foreign = [
         "Cargo.lock",
@@ -112,6 +115,7 @@ fn the_sweep_leaves_a_project_directory_alone() {
 }
 
 #[test]
+#[cfg(unix)]
 fn the_sweep_marker_is_private_and_not_written_through_a_symlink() {
     let mock = EcrMock::start();
     mock.ecr(json_reply(ecr_reply("p", 43_200)));
@@ -133,6 +137,7 @@ fn the_sweep_marker_is_private_and_not_written_through_a_symlink() {
 }
 
 #[test]
+#[cfg(unix)]
 fn a_fifo_at_an_entry_path_is_a_miss_not_a_hang() {
     let mock = EcrMock::start();
     mock.ecr(json_reply(ecr_reply("p", 43_200)));

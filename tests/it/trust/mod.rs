@@ -3,8 +3,11 @@
 
 mod bounds;
 mod cache;
+#[cfg(unix)]
 mod configure;
+#[cfg(unix)]
 mod files;
+#[cfg(target_os = "linux")]
 mod process;
 mod protocol;
 mod tenants;

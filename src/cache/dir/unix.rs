@@ -1,30 +1,17 @@
-//! The cache directory, opened once and checked on its handle.
-//!
-//! Checking a directory by path and then using it by path again leaves a window in which the
-//! path can be pointed elsewhere. So the directory is opened once, its owner and mode are
-//! checked on that handle, and every file in it is opened relative to the handle: never
-//! through a symlink, never blocking (a FIFO planted at an entry's name opens at once and is
-//! then refused), and used only if it is a regular file of ours that nobody else can write.
+//! The Unix cache directory: one handle, `openat` relative to it, owner and mode checked on
+//! handles (see the parent module).
 
 use std::ffi::OsStr;
 use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
-/// Why a directory is not used, for the warning.
-#[derive(Debug)]
-pub enum Refusal {
-    /// It cannot be created or opened (a read-only home, no permission): quietly uncached.
-    Unusable(io::Error),
-    /// It is someone else's, or others can write to it: a warning, then uncached.
-    Untrusted(String),
-}
+use super::{Open, Refusal};
 
 #[derive(Debug)]
 pub struct Dir {
@@ -72,9 +59,15 @@ impl Dir {
         &self.path
     }
 
-    /// Opens (with `CREATE` in `flags`: creates, 0600) the file `name` in the directory, if it
+    /// Opens (creating: 0600) the file `name` in the directory, if it
     /// is a regular file of ours that only we can write.
-    pub fn open_file(&self, name: &str, flags: OFlags) -> io::Result<File> {
+    pub fn open_file(&self, name: &str, how: Open) -> io::Result<File> {
+        let flags = match how {
+            Open::Read => OFlags::RDONLY,
+            Open::Lock => OFlags::RDWR | OFlags::CREATE,
+            Open::CreateNew => OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL,
+            Open::Touch => OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC,
+        };
         let fd = rustix::fs::openat(
             &self.fd,
             name,
@@ -95,41 +88,9 @@ impl Dir {
         Ok(File::from(fd))
     }
 
-    /// Writes `bytes` to `name` atomically: a new temp file (0600, named `temp_prefix` and a
-    /// unique suffix), fsync, rename over `name`. A symlink at `name` is replaced, never
-    /// written through.
-    pub fn replace(&self, name: &str, bytes: &[u8], temp_prefix: &str) -> io::Result<()> {
-        let (temp, mut file) = self.create_temp(temp_prefix)?;
-        let written = file
-            .write_all(bytes)
-            .and_then(|()| file.sync_all())
-            .and_then(|()| {
-                rustix::fs::renameat(&self.fd, &temp, &self.fd, name).map_err(io::Error::from)
-            });
-        if written.is_err() {
-            let _ = self.remove(&temp);
-        }
-        written
-    }
-
-    fn create_temp(&self, prefix: &str) -> io::Result<(String, File)> {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let mut attempt = 0;
-        loop {
-            let nanos = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-                .subsec_nanos();
-            let name = format!(
-                "{prefix}{:x}-{nanos:x}-{:x}",
-                std::process::id(),
-                COUNTER.fetch_add(1, Ordering::Relaxed)
-            );
-            match self.open_file(&name, OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL) {
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 8 => attempt += 1,
-                other => return other.map(|file| (name, file)),
-            }
-        }
+    /// Renames `from` over `to`, both in the directory.
+    pub(super) fn rename(&self, from: &str, to: &str) -> io::Result<()> {
+        rustix::fs::renameat(&self.fd, from, &self.fd, to).map_err(io::Error::from)
     }
 
     /// Deletes `name`; a missing file is not an error.
