@@ -28,6 +28,8 @@ esac
 cd "$(dirname "$0")/.."
 root=$PWD
 target_dir=${target_dir:-$root/target}
+mkdir -p "$target_dir"
+target_dir=$(cd "$target_dir" && pwd)
 export CARGO_TARGET_DIR=$target_dir
 dist=$target_dir/distrib
 export DEBIAN_FRONTEND=noninteractive
@@ -67,15 +69,18 @@ need_rust_target() {
     rustup target list --installed | grep -qx "$1" || rustup target add "$1"
 }
 
-# zig links aarch64 (and macOS checks) without a cross gcc; kept in a venv so nothing
-# outside the target directory changes.
+# zig links aarch64 without a cross gcc; kept in a venv so nothing outside the target directory
+# changes, and pinned so a release is built with the toolchain it was tested with.
 zig_venv=$target_dir/zig-venv
+zig_pins="ziglang==0.17.1 cargo-zigbuild==0.24.1"
 need_zigbuild() {
-    if [ ! -x "$zig_venv/bin/cargo-zigbuild" ] || ! "$zig_venv/bin/python" -m ziglang version >/dev/null 2>&1; then
+    if [ "$(cat "$zig_venv/pins" 2>/dev/null)" != "$zig_pins" ] || ! "$zig_venv/bin/python" -m ziglang version >/dev/null 2>&1; then
         command -v python3 >/dev/null || apt_install python3 python3-venv
         python3 -m venv "$zig_venv" 2>/dev/null || { apt_install python3-venv && python3 -m venv "$zig_venv"; }
-        say "installing ziglang and cargo-zigbuild into $zig_venv"
-        "$zig_venv/bin/pip" install --quiet --disable-pip-version-check ziglang cargo-zigbuild </dev/null
+        say "installing $zig_pins into $zig_venv"
+        # shellcheck disable=SC2086 # one word per pin
+        "$zig_venv/bin/pip" install --quiet --disable-pip-version-check $zig_pins </dev/null
+        echo "$zig_pins" >"$zig_venv/pins"
     fi
     # cargo-zigbuild finds zig through `python -m ziglang` on the PATH.
     export PATH="$zig_venv/bin:$PATH"
