@@ -4,6 +4,7 @@
 // Helpers outside `#[test]` functions are test code too: a panic there is a failed test.
 #![allow(clippy::unwrap_used)]
 
+mod artifact;
 mod cache;
 mod commands;
 mod completions;

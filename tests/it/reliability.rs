@@ -1,14 +1,22 @@
 //! Faults, storms, tampering and hostile input: every answer one line, the right exit code,
 //! never a panic, never an expired or torn token, never a secret in what is printed.
 
+// The storm and the tampering tests are Unix-only (see each); what only they use is too.
+#[cfg(unix)]
 use std::collections::HashMap;
+#[cfg(unix)]
 use std::io::Read;
 #[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
+#[cfg(unix)]
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(unix)]
+use std::time::Instant;
 
-use serde_json::{Value, json};
+#[cfg(unix)]
+use serde_json::Value;
+use serde_json::json;
 use wiremock::ResponseTemplate;
 
 use crate::support::*;

@@ -173,9 +173,10 @@ impl Sandbox {
 )]
 pub fn helper_command() -> std::process::Command {
     let binary = std::env::var_os("ECR_LOGIN_BIN")
+        .filter(|b| !b.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| native_path(env!("CARGO_BIN_EXE_docker-credential-ecr-login")));
-    match std::env::var_os("ECR_LOGIN_RUNNER") {
+    match std::env::var_os("ECR_LOGIN_RUNNER").filter(|r| !r.is_empty()) {
         Some(runner) => {
             let mut cmd = std::process::Command::new(runner);
             cmd.arg(binary);

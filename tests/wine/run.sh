@@ -28,6 +28,8 @@ if [ ! -f "$shim" ] || [ tests/wine/bcryptprimitives.c -nt "$shim" ]; then
     x86_64-w64-mingw32-gcc -O2 -shared -s -o "$shim" tests/wine/bcryptprimitives.c -ladvapi32
 fi
 
+cargo clippy --locked --target "$target" --all-targets -- -D warnings
+
 export WINEPREFIX="$PWD/$target_dir/wine/prefix" WINEDEBUG=-all
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
 cargo test --locked --target "$target" --no-run

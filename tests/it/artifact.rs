@@ -1,0 +1,82 @@
+//! A release artifact, run for real: `scripts/dist.sh` builds it, `tests/dist/run.sh` unpacks
+//! it and runs this test against it through `ECR_LOGIN_BIN` (and `ECR_LOGIN_RUNNER`:
+//! `qemu-aarch64` for the aarch64 binary, `wine` for the Windows one). Without those variables
+//! it checks the binary cargo built, like every other test here.
+
+use std::path::Path;
+
+use crate::support::*;
+
+/// The variables an emulator itself needs, passed through the sandbox's clean environment.
+const RUNNER_VARS: &[&str] = &["WINEPREFIX", "WINEDEBUG", "QEMU_LD_PREFIX"];
+
+/// A path as the binary under test sees it: wine maps the Unix root on drive `Z:`.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the test process's own settings, not the binary's"
+)]
+fn as_seen(path: &Path) -> String {
+    let text = path.display().to_string();
+    match std::env::var_os("ECR_LOGIN_RUNNER") {
+        Some(runner) if Path::new(&runner).ends_with("wine") => {
+            format!("Z:{}", text.replace('/', "\\"))
+        }
+        _ => text,
+    }
+}
+
+#[test]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the test process's own settings, not the binary's"
+)]
+fn version_not_found_get_hit_and_erase() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("artifact-pw", 43_200)));
+    let cache = tempfile::tempdir().unwrap();
+    let mut sandbox = Sandbox::new()
+        .static_keys()
+        .endpoints(&mock)
+        .env("AWS_ECR_CACHE_DIR", as_seen(cache.path()));
+    for name in RUNNER_VARS {
+        if let Ok(value) = std::env::var(name) {
+            sandbox = sandbox.env(name, value);
+        }
+    }
+
+    let version = sandbox.run(&["version"], "");
+    assert_eq!(version.code, 0, "{version:?}");
+    assert!(
+        version.stdout.starts_with(&format!(
+            "docker-credential-ecr-login {}",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{}",
+        version.stdout
+    );
+
+    let other = sandbox.get("registry.example.com");
+    assert_eq!(
+        (other.code, other.stdout.as_str()),
+        (1, "credentials not found in native keychain\n")
+    );
+
+    for _ in 0..2 {
+        let run = sandbox.get(HOST);
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (0, get_line(HOST, "artifact-pw").as_str()),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(mock.requests().len(), 1, "the second get is a cache hit");
+    assert_eq!(entry_files(cache.path()).len(), 1);
+
+    let erased = sandbox.run(&["erase"], format!("https://{HOST}"));
+    assert_eq!((erased.code, erased.stdout.as_str()), (0, ""));
+    assert!(
+        entry_files(cache.path()).is_empty(),
+        "erase removes the entry"
+    );
+}
