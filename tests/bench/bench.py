@@ -20,6 +20,7 @@ import argparse
 import base64
 import json
 import os
+import resource
 import shutil
 import socket
 import ssl
@@ -150,20 +151,33 @@ def peak_rss(cmd, env):
     return int(rss), int(faults)
 
 
-def rounds(runs, cmds, envs, warm=True):
+def children_cpu():
+    """User and system seconds of every child waited for so far (the mock runs in threads of
+    this process, so it is not counted)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def rounds(runs, cmds, envs, warm=True, cpu=None):
     """Interleaved runs of each command, one of each per round; returns a list of times per
-    command, index-aligned by round so ratios can be taken per round."""
+    command, index-aligned by round so ratios can be taken per round. Given a list, fills it
+    with the CPU times of the same runs, alike."""
     if warm:
         for _ in range(3):
             for cmd, env in zip(cmds, envs):
                 timed(cmd, env)
     times = [[] for _ in cmds]
+    if cpu is not None:
+        cpu.extend([] for _ in cmds)
     for _ in range(runs):
         for i, (cmd, env) in enumerate(zip(cmds, envs)):
+            before = children_cpu()
             elapsed, code, _ = timed(cmd, env)
             if code != 0:
                 raise SystemExit(f"a run failed: {cmd} -> {code}")
             times[i].append(elapsed)
+            if cpu is not None:
+                cpu[i].append(children_cpu() - before)
     return times
 
 
@@ -268,10 +282,14 @@ def run_all(args, ours, also, work):
     envs = [env_for(f"ours-cold-{i}", AWS_ECR_DISABLE_CACHE="1") for i in range(len(builds))]
     e_go = env_for("go-cold", AWS_ECR_DISABLE_CACHE="1")
     cmds = [[path, "get"] for _, path in builds] + [[args.go, "get"]]
-    times = rounds(max(20, args.runs // 4), cmds, envs + [e_go])
+    cpu = []
+    times = rounds(max(20, args.runs // 4), cmds, envs + [e_go], cpu=cpu)
     for (label, _), t in zip(builds, times):
         rows.append(("cold get over TLS (caches off)", label, ms(t), ms(times[-1]), "",
                      ratio(t, times[-1]), None, "<= 0.75 Go"))
+    for (label, _), c in zip(builds, cpu):
+        rows.append(("CPU time (user + system) of that cold get", label, ms(c), ms(cpu[-1]), "",
+                     ratio(c, cpu[-1]), None, ""))
 
     # 32 concurrent cold gets against a slow API: how many API calls?
     api.shutdown()
