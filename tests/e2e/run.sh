@@ -53,7 +53,7 @@ say "building the helper"
 cargo build --locked --quiet
 work=$(mktemp -d)
 mkdir -p "$work/bin"
-cp target/debug/docker-credential-ecr-login "$work/bin/"
+cp "${CARGO_TARGET_DIR:-target}/debug/docker-credential-ecr-login" "$work/bin/"
 helper=$work/bin/docker-credential-ecr-login
 go_helper=/usr/bin/docker-credential-ecr-login
 

@@ -190,3 +190,37 @@ fn install_kubelet_plugin_reports_an_unwritable_target() {
     assert!(run.stderr.contains("cannot write"), "{}", run.stderr);
     assert_eq!(run.stderr.lines().count(), 1);
 }
+
+#[test]
+fn install_kubelet_plugin_wait_installs_then_keeps_running() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let sandbox = Sandbox::new();
+    let node = tempfile::tempdir().unwrap();
+    let bin_arg = node.path().display().to_string();
+    let mut child = sandbox
+        .command(&["install-kubelet-plugin", "--bin-dir", &bin_arg, "--wait"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let second = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("wrote "), "{first}");
+    assert!(
+        second.starts_with("waiting; checking again every"),
+        "{second}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "it keeps running");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        node.path()
+            .join(PROVIDER)
+            .with_extension(std::env::consts::EXE_EXTENSION)
+            .exists()
+    );
+}
