@@ -44,8 +44,9 @@ pub const MATCH_IMAGES: &[&str] = &[
     "*.dkr.ecr.*.csp.hci.ic.gov",
 ];
 
-/// Largest binary we copy: ours is a few MB; anything far bigger is not what we meant to read.
-const MAX_BINARY: u64 = 256 << 20;
+/// Largest binary we copy: a release build is a few MB, a debug build with its symbols a few
+/// hundred; anything bigger is not what we meant to read.
+const MAX_BINARY: u64 = 1 << 30;
 
 /// What goes into the `CredentialProviderConfig`.
 #[derive(Debug, Clone)]
@@ -131,9 +132,10 @@ pub fn provider_config(options: &ConfigOptions) -> String {
 /// Writes `bytes` to `path` unless it already holds exactly them.
 fn put(path: &Path, bytes: &[u8], mode: u32) -> Result<Installed, Error> {
     let fail = |e: io::Error| Error::Config(format!("cannot write {}: {e}", path.display()));
-    // Anything unreadable, larger or different there is replaced; a missing file is written.
-    let same = file::read_regular(path, bytes.len() as u64).is_ok_and(|old| old == bytes)
-        && mode_is(path, mode);
+    // Anything unreadable or different there is replaced; a missing file is written. The mode
+    // check comes first: it also makes sure a regular file is there before it is opened (a
+    // FIFO would block the read).
+    let same = mode_is(path, mode) && holds(path, bytes).unwrap_or(false);
     if same {
         return Ok(Installed {
             path: path.to_owned(),
@@ -148,6 +150,28 @@ fn put(path: &Path, bytes: &[u8], mode: u32) -> Result<Installed, Error> {
         path: path.to_owned(),
         change: Change::Written,
     })
+}
+
+/// True when the file at `path` holds exactly `bytes`, read a block at a time: no second copy
+/// of a large binary in memory.
+fn holds(path: &Path, bytes: &[u8]) -> io::Result<bool> {
+    use std::io::Read;
+    let mut file = fs::File::open(path)?;
+    if file.metadata()?.len() != bytes.len() as u64 {
+        return Ok(false);
+    }
+    let mut block = vec![0; 64 << 10];
+    let mut rest = bytes;
+    loop {
+        let n = file.read(&mut block)?;
+        if n == 0 {
+            return Ok(rest.is_empty());
+        }
+        match rest.split_at_checked(n) {
+            Some((head, tail)) if head == &block[..n] => rest = tail,
+            _ => return Ok(false),
+        }
+    }
 }
 
 /// True when `path` (a regular file, not followed through a symlink) has exactly `mode`'s

@@ -22,7 +22,26 @@ fn request(version: &str) -> String {
 fn provider_copy(dir: &Path) -> PathBuf {
     let path = dir.join(format!("{PROVIDER}{}", std::env::consts::EXE_SUFFIX));
     std::fs::copy(helper_binary(), &path).unwrap();
+    beside_the_helper(dir);
     path
+}
+
+/// On Windows, the DLLs next to the helper (under wine, the test-only bcryptprimitives.dll
+/// shim, see tests/wine) copied next to a copy of it in `dir`, so the copy starts too.
+fn beside_the_helper(dir: &Path) {
+    if !cfg!(windows) {
+        return;
+    }
+    let helper = helper_binary();
+    for entry in std::fs::read_dir(helper.parent().unwrap()).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("dll"))
+        {
+            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        }
+    }
 }
 
 fn assert_answers(run: &Run, version: &str, password: &str) {
@@ -153,6 +172,7 @@ fn install_kubelet_plugin_copies_itself_and_writes_the_config_once() {
     assert_eq!(provider["env"][0]["name"], "AWS_ECR_CACHE_DIR");
 
     // And the installed copy is the plugin, run the way the kubelet runs it.
+    beside_the_helper(&bin_dir);
     let run = sandbox.run_program(&plugin, &[], request("v1"));
     assert_answers(&run, "v1", "installed-pw");
 }
