@@ -10,7 +10,9 @@
 #     run it): exactly one file, the binary, identical to the archive's; and its one layer,
 #     through `podman save --format oci-archive`;
 #   - the exported binary runs: `version`, a kubelet-plugin request for a non-ECR image (the
-#     plugin's refusal), and the commands the deploy/ manifests run exist (`--help`);
+#     plugin's refusal), `install-kubelet-plugin` as the DaemonSet runs it (the copy it makes,
+#     run as ecr-credential-provider, is the plugin), and the commands the deploy/ manifests
+#     run exist (`--help`);
 #   - with the aarch64 archive there too, the arm64 image the same way, its binary under
 #     qemu-aarch64 when that is installed.
 # Usage: tests/e2e/image.sh   (run by tests/e2e/run.sh; needs podman, installs musl-tools as root)
@@ -141,6 +143,18 @@ PY
         pass "$arch: kubelet-plugin refuses a non-ECR image on stderr"
     else
         fail "$arch: kubelet-plugin: $(cat "$work/out" "$work/err")"
+    fi
+    # What the DaemonSet does with it: install itself as ecr-credential-provider, which is
+    # then the plugin.
+    local node=$work/node-$arch
+    local installed=("$node/bin/ecr-credential-provider")
+    [ -z "$runner" ] || installed=("$runner" "$node/bin/ecr-credential-provider")
+    if "${run[@]}" install-kubelet-plugin --bin-dir "$node/bin" --config "$node/config.json" >"$work/out" 2>&1 \
+        && { echo "$request" | env -i HOME="$work" "${installed[@]}" >"$work/out" 2>&1 || true; } \
+        && grep -q "docker.io is not an ECR registry" "$work/out"; then
+        pass "$arch: install-kubelet-plugin, and the installed ecr-credential-provider is the plugin"
+    else
+        fail "$arch: install-kubelet-plugin from the image's binary: $(cat "$work/out")"
     fi
     local command
     for command in install-kubelet-plugin kube-secret kubelet-plugin; do
