@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The container image (deploy/Containerfile), built and checked without running a container
 # (this sandbox cannot run one):
-#   - build the release archive of x86_64-unknown-linux-musl (scripts/dist.sh when it is there,
-#     else cargo and the same archive layout), or take the archives in $ECR_LOGIN_DISTRIB;
+#   - build the release archive of x86_64-unknown-linux-musl with scripts/dist.sh, or take the
+#     archives in $ECR_LOGIN_DISTRIB (the arm64 image is checked too when its archive is there);
 #   - deploy/image-context.sh turns them into the build context; podman builds it offline
 #     (vfs storage, a throwaway root, --network none: FROM scratch pulls nothing);
 #   - the image's config: entrypoint, numeric non-root user, architecture;
@@ -15,7 +15,7 @@
 #     run exist (`--help`);
 #   - with the aarch64 archive there too, the arm64 image the same way, its binary under
 #     qemu-aarch64 when that is installed.
-# Usage: tests/e2e/image.sh   (run by tests/e2e/run.sh; needs podman, installs musl-tools as root)
+# Usage: tests/e2e/image.sh   (run by tests/e2e/run.sh; needs podman; dist.sh installs the rest)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -44,27 +44,10 @@ target_dir=${CARGO_TARGET_DIR:-$root/target}
 if [ -n "${ECR_LOGIN_DISTRIB:-}" ]; then
     dist=$ECR_LOGIN_DISTRIB
     say "archives from $dist"
-elif [ -x scripts/dist.sh ]; then
+else
     say "building the x86_64 musl archive with scripts/dist.sh"
     scripts/dist.sh x86_64-unknown-linux-musl
     dist=$target_dir/distrib
-else
-    # The same archive layout as scripts/dist.sh, from a plain cargo build.
-    target=x86_64-unknown-linux-musl
-    say "building $target"
-    if ! command -v musl-gcc >/dev/null; then
-        [ "$(id -u)" = 0 ] || { echo "image: musl-tools is needed" >&2; exit 1; }
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends musl-tools >/dev/null
-    fi
-    rustup target list --installed | grep -qx "$target" || rustup target add "$target"
-    cargo build --locked --quiet --release --target "$target"
-    dist=$work/distrib
-    stage=$work/stage/$name-$target
-    mkdir -p "$dist" "$stage"
-    cp "$target_dir/$target/release/$name" README.md LICENSE "$stage/"
-    tar -cJf "$dist/$name-$target.tar.xz" -C "$work/stage" "$name-$target"
-    (cd "$dist" && sha256sum "$name-$target.tar.xz" >"$name-$target.tar.xz.sha256")
 fi
 
 say "build context"
