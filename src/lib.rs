@@ -18,6 +18,7 @@ mod file;
 mod identity;
 mod kube_secret;
 mod kubelet;
+mod kubelet_install;
 mod log;
 mod platform;
 mod process;

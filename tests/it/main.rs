@@ -10,6 +10,7 @@ mod commands;
 mod completions;
 mod get;
 mod kubernetes;
+mod node;
 mod protocol;
 mod reliability;
 mod support;
