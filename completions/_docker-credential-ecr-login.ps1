@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-ecr-login' -S
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Explain what happens for a registry: host, region, endpoint, credentials, cache, and a live token fetch')
             [CompletionResult]::new('kube-secret', 'kube-secret', [CompletionResultType]::ParameterValue, 'Print a Kubernetes Secret manifest with the registries'' credentials, or write it to the cluster with --apply')
             [CompletionResult]::new('kubelet-plugin', 'kubelet-plugin', [CompletionResultType]::ParameterValue, 'Kubelet image credential provider: answer a CredentialProviderRequest on stdin')
+            [CompletionResult]::new('install-kubelet-plugin', 'install-kubelet-plugin', [CompletionResultType]::ParameterValue, 'Install the kubelet plugin on this node: the binary as ecr-credential-provider, and its CredentialProviderConfig')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -104,6 +105,16 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-ecr-login' -S
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'docker-credential-ecr-login;install-kubelet-plugin' {
+            [CompletionResult]::new('--bin-dir', '--bin-dir', [CompletionResultType]::ParameterName, 'The kubelet''s --image-credential-provider-bin-dir (on EKS AMIs /etc/eks/image-credential-provider; kops /usr/local/bin; k3s /var/lib/rancher/credentialprovider/bin)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Also write the CredentialProviderConfig here, the kubelet''s --image-credential-provider-config [default: leave the node''s config alone]')
+            [CompletionResult]::new('--cache-dir', '--cache-dir', [CompletionResultType]::ParameterName, 'The plugin''s token cache directory on the node, written into the config')
+            [CompletionResult]::new('--service-account-tokens', '--service-account-tokens', [CompletionResultType]::ParameterName, 'Have the kubelet send pods'' service-account tokens (per-pod roles through the eks.amazonaws.com/ecr-role-arn annotation; Kubernetes 1.34+)')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Then keep running (a DaemonSet''s container), checking the files again every hour')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'docker-credential-ecr-login;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -126,6 +137,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-ecr-login' -S
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Explain what happens for a registry: host, region, endpoint, credentials, cache, and a live token fetch')
             [CompletionResult]::new('kube-secret', 'kube-secret', [CompletionResultType]::ParameterValue, 'Print a Kubernetes Secret manifest with the registries'' credentials, or write it to the cluster with --apply')
             [CompletionResult]::new('kubelet-plugin', 'kubelet-plugin', [CompletionResultType]::ParameterValue, 'Kubelet image credential provider: answer a CredentialProviderRequest on stdin')
+            [CompletionResult]::new('install-kubelet-plugin', 'install-kubelet-plugin', [CompletionResultType]::ParameterValue, 'Install the kubelet plugin on this node: the binary as ecr-credential-provider, and its CredentialProviderConfig')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -162,6 +174,9 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-ecr-login' -S
             break
         }
         'docker-credential-ecr-login;help;kubelet-plugin' {
+            break
+        }
+        'docker-credential-ecr-login;help;install-kubelet-plugin' {
             break
         }
         'docker-credential-ecr-login;help;completions' {

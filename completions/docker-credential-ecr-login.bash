@@ -37,6 +37,9 @@ _docker__credential__ecr__login() {
             docker__credential__ecr__login,help)
                 cmd="docker__credential__ecr__login__subcmd__help"
                 ;;
+            docker__credential__ecr__login,install-kubelet-plugin)
+                cmd="docker__credential__ecr__login__subcmd__install__subcmd__kubelet__subcmd__plugin"
+                ;;
             docker__credential__ecr__login,kube-secret)
                 cmd="docker__credential__ecr__login__subcmd__kube__subcmd__secret"
                 ;;
@@ -79,6 +82,9 @@ _docker__credential__ecr__login() {
             docker__credential__ecr__login__subcmd__help,help)
                 cmd="docker__credential__ecr__login__subcmd__help__subcmd__help"
                 ;;
+            docker__credential__ecr__login__subcmd__help,install-kubelet-plugin)
+                cmd="docker__credential__ecr__login__subcmd__help__subcmd__install__subcmd__kubelet__subcmd__plugin"
+                ;;
             docker__credential__ecr__login__subcmd__help,kube-secret)
                 cmd="docker__credential__ecr__login__subcmd__help__subcmd__kube__subcmd__secret"
                 ;;
@@ -107,7 +113,7 @@ _docker__credential__ecr__login() {
 
     case "${cmd}" in
         docker__credential__ecr__login)
-            opts="-h -V --help --version get store erase list version password dockerconfig configure doctor kube-secret kubelet-plugin completions man help"
+            opts="-h -V --help --version get store erase list version password dockerconfig configure doctor kube-secret kubelet-plugin install-kubelet-plugin completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -209,7 +215,7 @@ _docker__credential__ecr__login() {
             return 0
             ;;
         docker__subcmd__credential__subcmd__ecr__subcmd__login__subcmd__help)
-            opts="get store erase list version password dockerconfig configure doctor kube-secret kubelet-plugin completions man help"
+            opts="get store erase list version password dockerconfig configure doctor kube-secret kubelet-plugin install-kubelet-plugin completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -320,6 +326,20 @@ _docker__credential__ecr__login() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        docker__subcmd__credential__subcmd__ecr__subcmd__login__subcmd__help__subcmd__install__subcmd__kubelet__subcmd__plugin)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         docker__subcmd__credential__subcmd__ecr__subcmd__login__subcmd__help__subcmd__kube__subcmd__secret)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -411,6 +431,32 @@ _docker__credential__ecr__login() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        docker__subcmd__credential__subcmd__ecr__subcmd__login__subcmd__install__subcmd__kubelet__subcmd__plugin)
+            opts="-h --bin-dir --config --cache-dir --service-account-tokens --wait --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bin-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

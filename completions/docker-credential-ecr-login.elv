@@ -33,6 +33,7 @@ set edit:completion:arg-completer[docker-credential-ecr-login] = {|@words|
             cand doctor 'Explain what happens for a registry: host, region, endpoint, credentials, cache, and a live token fetch'
             cand kube-secret 'Print a Kubernetes Secret manifest with the registries'' credentials, or write it to the cluster with --apply'
             cand kubelet-plugin 'Kubelet image credential provider: answer a CredentialProviderRequest on stdin'
+            cand install-kubelet-plugin 'Install the kubelet plugin on this node: the binary as ecr-credential-provider, and its CredentialProviderConfig'
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -89,6 +90,15 @@ set edit:completion:arg-completer[docker-credential-ecr-login] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'docker-credential-ecr-login;install-kubelet-plugin'= {
+            cand --bin-dir 'The kubelet''s --image-credential-provider-bin-dir (on EKS AMIs /etc/eks/image-credential-provider; kops /usr/local/bin; k3s /var/lib/rancher/credentialprovider/bin)'
+            cand --config 'Also write the CredentialProviderConfig here, the kubelet''s --image-credential-provider-config [default: leave the node''s config alone]'
+            cand --cache-dir 'The plugin''s token cache directory on the node, written into the config'
+            cand --service-account-tokens 'Have the kubelet send pods'' service-account tokens (per-pod roles through the eks.amazonaws.com/ecr-role-arn annotation; Kubernetes 1.34+)'
+            cand --wait 'Then keep running (a DaemonSet''s container), checking the files again every hour'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'docker-credential-ecr-login;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -109,6 +119,7 @@ set edit:completion:arg-completer[docker-credential-ecr-login] = {|@words|
             cand doctor 'Explain what happens for a registry: host, region, endpoint, credentials, cache, and a live token fetch'
             cand kube-secret 'Print a Kubernetes Secret manifest with the registries'' credentials, or write it to the cluster with --apply'
             cand kubelet-plugin 'Kubelet image credential provider: answer a CredentialProviderRequest on stdin'
+            cand install-kubelet-plugin 'Install the kubelet plugin on this node: the binary as ecr-credential-provider, and its CredentialProviderConfig'
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -134,6 +145,8 @@ set edit:completion:arg-completer[docker-credential-ecr-login] = {|@words|
         &'docker-credential-ecr-login;help;kube-secret'= {
         }
         &'docker-credential-ecr-login;help;kubelet-plugin'= {
+        }
+        &'docker-credential-ecr-login;help;install-kubelet-plugin'= {
         }
         &'docker-credential-ecr-login;help;completions'= {
         }

@@ -19,6 +19,7 @@ mod identity;
 mod kube;
 mod kube_secret;
 mod kubelet;
+mod kubelet_install;
 mod log;
 mod platform;
 mod process;

@@ -11,6 +11,7 @@ use clap_complete::Shell;
 use super::protocol::Verb;
 use crate::NAME;
 use crate::kube_secret::SecretType;
+use crate::kubelet_install;
 
 const ABOUT: &str = "Docker credential helper for Amazon ECR and ECR Public";
 
@@ -178,6 +179,30 @@ The kubelet runs this; see the README for the CredentialProviderConfig. By hand:
   echo '{\"apiVersion\":\"credentialprovider.kubelet.k8s.io/v1\",\"kind\":\"CredentialProviderRequest\",\"image\":\"123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1\"}' \\
     | docker-credential-ecr-login kubelet-plugin")]
     KubeletPlugin,
+    /// Install the kubelet plugin on this node: the binary as ecr-credential-provider, and its
+    /// CredentialProviderConfig.
+    #[command(after_help = INSTALL_HELP)]
+    InstallKubeletPlugin {
+        /// The kubelet's --image-credential-provider-bin-dir (on EKS AMIs
+        /// /etc/eks/image-credential-provider; kops /usr/local/bin; k3s
+        /// /var/lib/rancher/credentialprovider/bin).
+        #[arg(long, value_name = "DIR")]
+        bin_dir: PathBuf,
+        /// Also write the CredentialProviderConfig here, the kubelet's
+        /// --image-credential-provider-config [default: leave the node's config alone].
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+        /// The plugin's token cache directory on the node, written into the config.
+        #[arg(long, value_name = "DIR", default_value = kubelet_install::DEFAULT_CACHE_DIR)]
+        cache_dir: String,
+        /// Have the kubelet send pods' service-account tokens (per-pod roles through the
+        /// eks.amazonaws.com/ecr-role-arn annotation; Kubernetes 1.34+).
+        #[arg(long)]
+        service_account_tokens: bool,
+        /// Then keep running (a DaemonSet's container), checking the files again every hour.
+        #[arg(long)]
+        wait: bool,
+    },
     /// Print a shell completion script.
     #[command(after_help = "\
 Example:
@@ -214,10 +239,153 @@ impl From<SecretTypeArg> for SecretType {
     }
 }
 
+const INSTALL_HELP: &str = "\
+Copies this very binary into --bin-dir under the name ecr-credential-provider (under that name,
+run with no arguments, it is the kubelet plugin) and, with --config, writes a
+CredentialProviderConfig naming it for every private ECR host form. Each file is replaced
+atomically and only when it differs, so running it again changes nothing. The kubelet runs the
+new binary at its next pull; it reads a new config only when it restarts.
+
+Examples:
+  # Swap it in for cloud-provider-aws's plugin where a node already runs that (an EKS AMI: the
+  # node's config names ecr-credential-provider, so the binary alone is enough)
+  docker-credential-ecr-login install-kubelet-plugin --bin-dir /etc/eks/image-credential-provider
+
+  # A node set up from scratch, then the kubelet started with the two flags
+  docker-credential-ecr-login install-kubelet-plugin --bin-dir /usr/local/lib/kubelet-plugins \\
+    --config /etc/kubernetes/credential-provider.json
+  kubelet ... --image-credential-provider-bin-dir=/usr/local/lib/kubelet-plugins \\
+    --image-credential-provider-config=/etc/kubernetes/credential-provider.json
+
+  # In a DaemonSet (deploy/kubelet-plugin/daemonset.yaml), the node's directories mounted
+  docker-credential-ecr-login install-kubelet-plugin --bin-dir /host/bin \\
+    --config /host/config/config.json --wait";
+
+/// What running under cloud-provider-aws's name asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderRun {
+    /// Answer a CredentialProviderRequest; `ignored` are the arguments that change nothing.
+    Plugin {
+        ignored: Vec<String>,
+    },
+    Help,
+    Version,
+}
+
+/// Help for the binary run as `ecr-credential-provider`.
+pub const PROVIDER_HELP: &str = "\
+ecr-credential-provider: the kubelet image credential provider for Amazon ECR
+(docker-credential-ecr-login running under cloud-provider-aws's plugin name).
+
+The kubelet runs it with a CredentialProviderRequest (credentialprovider.kubelet.k8s.io v1,
+v1beta1 or v1alpha1) on stdin and reads the CredentialProviderResponse, in the request's
+apiVersion, from stdout. Arguments from the CredentialProviderConfig's `args` (such as
+get-credentials or --v=2) are accepted and change nothing.
+
+Usage: ecr-credential-provider [ARGS...] < request.json
+
+Options:
+  -h, --help     Print this help
+  -v, --version  Print the version
+
+By hand:
+  echo '{\"apiVersion\":\"credentialprovider.kubelet.k8s.io/v1\",\"kind\":\"CredentialProviderRequest\",\"image\":\"123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1\"}' \\
+    | ecr-credential-provider
+
+Every other command: docker-credential-ecr-login --help
+";
+
+/// When the program runs as `ecr-credential-provider` (a symlink or a copy, `.exe` on Windows),
+/// what its arguments ask for; `None` under any other name.
+///
+/// cloud-provider-aws's plugin takes no arguments of its own but accepts and ignores any
+/// (kops configures `args: [get-credentials]`), and has only `--help` and `--version`: so does
+/// this. An unknown flag is ignored rather than refused, because a plugin that fails makes
+/// every pull from ECR on the node fail.
+pub fn provider_run(args: &[OsString]) -> Option<ProviderRun> {
+    let stem = std::path::Path::new(args.first()?).file_stem()?.to_str()?;
+    if !stem.eq_ignore_ascii_case(kubelet_install::PROVIDER_NAME) {
+        return None;
+    }
+    let rest: Vec<String> = args[1..]
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    Some(
+        match rest
+            .iter()
+            .take_while(|a| *a != "--")
+            .find_map(|a| match a.as_str() {
+                "-h" | "--help" => Some(ProviderRun::Help),
+                "-v" | "--version" => Some(ProviderRun::Version),
+                _ => None,
+            }) {
+            Some(run) => run,
+            None => ProviderRun::Plugin { ignored: rest },
+        },
+    )
+}
+
 /// The protocol verb of `args`, when they are exactly one verb.
 pub fn protocol_verb(args: &[OsString]) -> Option<Verb> {
     let [_, verb] = args else {
         return None;
     };
     Verb::named(verb.to_str()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Option<ProviderRun> {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        provider_run(&args)
+    }
+
+    #[test]
+    fn the_provider_name_selects_the_plugin() {
+        let plugin = |ignored: &[&str]| {
+            Some(ProviderRun::Plugin {
+                ignored: ignored.iter().map(|s| s.to_string()).collect(),
+            })
+        };
+        assert_eq!(
+            run(&["/usr/local/bin/ecr-credential-provider"]),
+            plugin(&[])
+        );
+        assert_eq!(run(&["ecr-credential-provider"]), plugin(&[]));
+        assert_eq!(run(&["C:/k/ECR-Credential-Provider.exe"]), plugin(&[]));
+        assert_eq!(
+            run(&["ecr-credential-provider", "get-credentials", "--v=3"]),
+            plugin(&["get-credentials", "--v=3"])
+        );
+        assert_eq!(
+            run(&["ecr-credential-provider", "--help"]),
+            Some(ProviderRun::Help)
+        );
+        assert_eq!(
+            run(&["ecr-credential-provider", "get-credentials", "-h"]),
+            Some(ProviderRun::Help)
+        );
+        assert_eq!(
+            run(&["ecr-credential-provider", "-v"]),
+            Some(ProviderRun::Version)
+        );
+        assert_eq!(
+            run(&["ecr-credential-provider", "--", "--help"]),
+            plugin(&["--", "--help"])
+        );
+    }
+
+    #[test]
+    fn other_names_are_the_helper() {
+        assert_eq!(run(&["docker-credential-ecr-login"]), None);
+        assert_eq!(run(&["/bin/ecr-credential-provider-old"]), None);
+        assert_eq!(
+            run(&["/etc/ecr-credential-provider/docker-credential-ecr-login"]),
+            None
+        );
+        assert_eq!(run(&[]), None);
+    }
 }

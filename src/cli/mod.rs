@@ -8,6 +8,7 @@
 mod configure;
 mod doctor;
 mod flags;
+mod install;
 mod kube_secret;
 mod protocol;
 
@@ -23,15 +24,35 @@ use crate::env::Env;
 use crate::error::{Error, escape_controls};
 use crate::kube;
 use crate::kubelet;
+use crate::kubelet_install::ConfigOptions;
 use crate::settings::Settings;
 use crate::{NAME, auth};
-use flags::{Cli, Command};
+use flags::{Cli, Command, ProviderRun};
 use protocol::{Exchange, Verb};
 
 /// Runs the program and returns its exit code.
 pub fn main() -> ExitCode {
     crate::platform::no_core_dumps();
     let args: Vec<OsString> = std::env::args_os().collect();
+    // Under cloud-provider-aws's plugin name, the kubelet's configuration decides the
+    // arguments, not ours: see `flags::provider_run`.
+    if let Some(run) = flags::provider_run(&args) {
+        return match run {
+            ProviderRun::Plugin { ignored } => {
+                let env = Env::from_process();
+                crate::log::init(&env);
+                if !ignored.is_empty() {
+                    crate::log::debug!("ecr-credential-provider: ignoring arguments {ignored:?}");
+                }
+                kubelet_plugin(&env)
+            }
+            ProviderRun::Help => {
+                write_stdout(flags::PROVIDER_HELP);
+                ExitCode::SUCCESS
+            }
+            ProviderRun::Version => serve(Verb::Version),
+        };
+    }
     if let Some(verb) = flags::protocol_verb(&args) {
         return serve(verb);
     }
@@ -90,10 +111,19 @@ pub fn main() -> ExitCode {
             });
             kube_secret::run(&request, apply.as_ref(), &env)
         }
-        Command::KubeletPlugin => {
-            command_reply(protocol::read_input(io::stdin().lock()).and_then(|input| {
-                with_settings(&env, |settings| kubelet::answer(&input, &env, settings))
-            }))
+        Command::KubeletPlugin => kubelet_plugin(&env),
+        Command::InstallKubeletPlugin {
+            bin_dir,
+            config,
+            cache_dir,
+            service_account_tokens,
+            wait,
+        } => {
+            let options = ConfigOptions {
+                cache_dir,
+                service_account_tokens,
+            };
+            install::run(&bin_dir, config, &options, wait)
         }
         Command::Completions { shell } => {
             let mut out = Vec::new();
@@ -112,6 +142,15 @@ pub fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The kubelet plugin: a CredentialProviderRequest on stdin, the response on stdout.
+fn kubelet_plugin(env: &Env) -> ExitCode {
+    command_reply(
+        protocol::read_input(io::stdin().lock()).and_then(|input| {
+            with_settings(env, |settings| kubelet::answer(&input, env, settings))
+        }),
+    )
 }
 
 /// One protocol verb, stdin to stdout.
@@ -152,7 +191,7 @@ fn command_reply(result: Result<String, Error>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            let _ = writeln!(io::stderr().lock(), "{}", escape_controls(&e.to_string()));
+            write_stderr_line(&escape_controls(&e.to_string()));
             ExitCode::FAILURE
         }
     }
@@ -173,4 +212,9 @@ fn usage_error(error: &clap::Error, args: &[OsString]) -> ExitCode {
 fn write_stdout(text: &str) {
     let mut out = io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// One line on stderr, ignoring a closed stderr like [`write_stdout`] does a closed stdout.
+fn write_stderr_line(line: &str) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
 }

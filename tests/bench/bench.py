@@ -7,17 +7,20 @@ GetAuthorizationToken with real (12 h) expiries and a certificate from a throwaw
 (AWS_CA_BUNDLE for both). /etc/hosts is restored on exit. Needs root (port 443, /etc/hosts),
 Debian's amazon-ecr-credential-helper, openssl, GNU time, and a release build of this helper.
 
-Runs are paired (ours, Go, ours, Go, ...) so both see the same machine load; the table gives
-medians and the median of the per-pair ratios. This is a measurement, not a test: it prints
-figures and never fails on them.
+Runs are interleaved (ours, Go, /bin/true, ours, Go, /bin/true, ...) so all see the same
+machine load; the table gives medians and the median of the per-round ratios. With --also,
+another build of ours (say `--also glibc=target/release/docker-credential-ecr-login`, the
+dynamically linked one `cargo build --release` makes) joins the rounds of the start-up bound
+scenarios. This is a measurement, not a test: it prints figures and never fails on them.
 
-Usage: tests/bench/bench.py [--runs N] [--ours PATH] [--go PATH]
+Usage: tests/bench/bench.py [--runs N] [--ours PATH] [--label NAME] [--also NAME=PATH]... [--go PATH]
 """
 
 import argparse
 import base64
 import json
 import os
+import resource
 import shutil
 import socket
 import ssl
@@ -140,28 +143,46 @@ def timed(cmd, env, stdin=REGISTRY):
 
 
 def peak_rss(cmd, env):
-    """Peak RSS (KiB) of one run, measured by GNU time: a child forked from this Python
-    process would count Python's own pages in its high-water mark."""
-    proc = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], env=env, input=REGISTRY.encode(),
+    """Peak RSS (KiB) and minor page faults of one run, measured by GNU time: a child forked
+    from this Python process would count Python's own pages in its high-water mark."""
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M %R", *cmd], env=env, input=REGISTRY.encode(),
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
-    return int(proc.stderr.decode().strip().splitlines()[-1])
+    rss, faults = proc.stderr.decode().strip().splitlines()[-1].split()
+    return int(rss), int(faults)
 
 
-def paired(runs, a, b, env_a, env_b, warm=True):
-    """Alternating runs of a and b; returns (times_a, times_b, ratios)."""
+def children_cpu():
+    """User and system seconds of every child waited for so far (the mock runs in threads of
+    this process, so it is not counted)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def rounds(runs, cmds, envs, warm=True, cpu=None):
+    """Interleaved runs of each command, one of each per round; returns a list of times per
+    command, index-aligned by round so ratios can be taken per round. Given a list, fills it
+    with the CPU times of the same runs, alike."""
     if warm:
         for _ in range(3):
-            timed(a, env_a)
-            timed(b, env_b)
-    ta, tb = [], []
+            for cmd, env in zip(cmds, envs):
+                timed(cmd, env)
+    times = [[] for _ in cmds]
+    if cpu is not None:
+        cpu.extend([] for _ in cmds)
     for _ in range(runs):
-        ea, ca, _ = timed(a, env_a)
-        eb, cb, _ = timed(b, env_b)
-        if ca != 0 or cb != 0:
-            raise SystemExit(f"a run failed: {a} -> {ca}, {b} -> {cb}")
-        ta.append(ea)
-        tb.append(eb)
-    return ta, tb, [x / y for x, y in zip(ta, tb)]
+        for i, (cmd, env) in enumerate(zip(cmds, envs)):
+            before = children_cpu()
+            elapsed, code, _ = timed(cmd, env)
+            if code != 0:
+                raise SystemExit(f"a run failed: {cmd} -> {code}")
+            times[i].append(elapsed)
+            if cpu is not None:
+                cpu[i].append(children_cpu() - before)
+    return times
+
+
+def ratio(a, b):
+    return statistics.median(x / y for x, y in zip(a, b))
 
 
 def ms(values):
@@ -171,15 +192,25 @@ def ms(values):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--ours", default="target/release/docker-credential-ecr-login")
+    parser.add_argument("--ours", default="target/x86_64-unknown-linux-musl/release/docker-credential-ecr-login",
+                        help="the binary measured in every row (default: the static musl release build)")
+    parser.add_argument("--label", default="static musl", help="what --ours is, for the table")
+    parser.add_argument("--also", action="append", default=[], metavar="NAME=PATH",
+                        help="another build of ours, measured alongside in the start-up rows")
     parser.add_argument("--go", default="/usr/bin/docker-credential-ecr-login")
     args = parser.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("run as root: the Go helper reaches a local endpoint only via /etc/hosts and port 443")
     ours = os.path.abspath(args.ours)
-    for path in (ours, args.go, "/usr/bin/time"):
+    also = []
+    for item in args.also:
+        label, sep, path = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--also {item}: expected NAME=PATH")
+        also.append((label, os.path.abspath(path)))
+    for path in [ours, args.go, "/usr/bin/time"] + [p for _, p in also]:
         if not os.access(path, os.X_OK):
-            raise SystemExit(f"missing {path} (cargo build --release; apt-get install amazon-ecr-credential-helper time)")
+            raise SystemExit(f"missing {path} (scripts/dist.sh x86_64-unknown-linux-musl; apt-get install amazon-ecr-credential-helper time)")
 
     work = tempfile.mkdtemp(prefix="ecr-bench-")
     with open("/etc/hosts") as f:
@@ -187,14 +218,14 @@ def main():
     try:
         with open("/etc/hosts", "a") as f:
             f.write(HOSTS_LINE)
-        run_all(args, ours, work)
+        run_all(args, ours, also, work)
     finally:
         with open("/etc/hosts", "w") as f:
             f.write(original_hosts)
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run_all(args, ours, work):
+def run_all(args, ours, also, work):
     ca, cert, key = make_certs(work)
     counter = Counter()
     api = start_api(cert, key, counter)
@@ -214,16 +245,20 @@ def run_all(args, ours, work):
         env.update(extra)
         return env
 
+    # (scenario, binary, ours, Go, /bin/true, ours/Go, ours/true, target)
     rows = []
     true = ["/bin/true"]
+    builds = [(args.label, ours)] + also
 
-    # Warm get, static keys.
-    e_ours, e_go = env_for("ours"), env_for("go")
-    t_ours, t_go, ratios = paired(args.runs, [ours, "get"], [args.go, "get"], e_ours, e_go)
-    t_ours_again, t_true, true_ratios = paired(args.runs, [ours, "get"], true, e_ours, e_ours)
-    rows.append(("warm get, static keys", ms(t_ours), ms(t_go), statistics.median(ratios), "<= 0.5"))
-    rows.append(("warm get against /bin/true (Go column: /bin/true)", ms(t_ours_again),
-                 ms(t_true), statistics.median(true_ratios), "<= 2.5"))
+    # Warm get, static keys: every build, Go and /bin/true in the same rounds.
+    envs = [env_for(f"ours-{i}") for i in range(len(builds))]
+    e_go = env_for("go")
+    cmds = [[path, "get"] for _, path in builds] + [[args.go, "get"], true]
+    times = rounds(args.runs, cmds, envs + [e_go, e_go])
+    t_go, t_true = times[-2], times[-1]
+    for (label, _), t in zip(builds, times):
+        rows.append(("warm get (cache hit), static keys", label, ms(t), ms(t_go), ms(t_true),
+                     ratio(t, t_go), ratio(t, t_true), "<= 0.4 Go, <= 1.3 true"))
 
     # Warm get, a credential_process that takes 100 ms.
     script = f"{work}/slow-credentials.sh"
@@ -239,14 +274,22 @@ def run_all(args, ours, work):
     for env in (e_ours, e_go):
         env.pop("AWS_ACCESS_KEY_ID")
         env.pop("AWS_SECRET_ACCESS_KEY")
-    t_ours, t_go, ratios = paired(max(20, args.runs // 5), [ours, "get"], [args.go, "get"], e_ours, e_go)
-    rows.append(("warm get, 100 ms credential_process", ms(t_ours), ms(t_go), statistics.median(ratios), "<= 0.05"))
+    t_ours, t_go = rounds(max(20, args.runs // 5), [[ours, "get"], [args.go, "get"]], [e_ours, e_go])
+    rows.append(("warm get, 100 ms credential_process", args.label, ms(t_ours), ms(t_go), "",
+                 ratio(t_ours, t_go), None, "<= 0.05 Go"))
 
     # Cold get over TLS, caches off.
-    e_ours = env_for("ours-cold", AWS_ECR_DISABLE_CACHE="1")
+    envs = [env_for(f"ours-cold-{i}", AWS_ECR_DISABLE_CACHE="1") for i in range(len(builds))]
     e_go = env_for("go-cold", AWS_ECR_DISABLE_CACHE="1")
-    t_ours, t_go, ratios = paired(max(20, args.runs // 4), [ours, "get"], [args.go, "get"], e_ours, e_go)
-    rows.append(("cold get over TLS (caches off)", ms(t_ours), ms(t_go), statistics.median(ratios), "<= 0.8"))
+    cmds = [[path, "get"] for _, path in builds] + [[args.go, "get"]]
+    cpu = []
+    times = rounds(max(20, args.runs // 4), cmds, envs + [e_go], cpu=cpu)
+    for (label, _), t in zip(builds, times):
+        rows.append(("cold get over TLS (caches off)", label, ms(t), ms(times[-1]), "",
+                     ratio(t, times[-1]), None, "<= 0.75 Go"))
+    for (label, _), c in zip(builds, cpu):
+        rows.append(("CPU time (user + system) of that cold get", label, ms(c), ms(cpu[-1]), "",
+                     ratio(c, cpu[-1]), None, ""))
 
     # 32 concurrent cold gets against a slow API: how many API calls?
     api.shutdown()
@@ -266,37 +309,48 @@ def run_all(args, ours, work):
         calls[name] = (counter.count, ok)
         api.shutdown()
         api.server_close()
-    rows.append(("32 concurrent cold gets: API calls", str(calls["ours"][0]), str(calls["go"][0]), None, "ours = 1"))
+    rows.append(("32 concurrent cold gets: API calls", args.label, str(calls["ours"][0]),
+                 str(calls["go"][0]), "", None, None, "ours = 1"))
 
     # No credentials; a metadata service that accepts and never answers.
     hung = silent_listener()
     imds = f"http://127.0.0.1:{hung.getsockname()[1]}"
     env = {"PATH": os.environ.get("PATH", ""), "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds,
            "AWS_CA_BUNDLE": ca}
-    times = {}
+    secs = {}
     for name, helper in (("ours", ours), ("go", args.go)):
         home = f"{work}/home-{name}-nocreds"
         os.makedirs(home, exist_ok=True)
         elapsed, code, _ = timed([helper, "get"], dict(env, HOME=home, AWS_ECR_CACHE_DIR=f"{home}/c"))
-        times[name] = (elapsed, code)
+        secs[name] = elapsed
     hung.close()
-    rows.append(("no credentials, hung metadata service", f"{times['ours'][0]:.2f} s",
-                 f"{times['go'][0]:.2f} s", times["ours"][0] / times["go"][0], "ours <= 1.5 s"))
+    rows.append(("no credentials, hung metadata service", args.label, f"{secs['ours']:.2f} s",
+                 f"{secs['go']:.2f} s", "", secs["ours"] / secs["go"], None, "ours <= 1.5 s"))
 
-    # Peak RSS of a warm get.
+    # Peak RSS and page faults of a warm get: start-up work a wall clock on a busy machine blurs.
     counter = Counter()
     api = start_api(cert, key, counter)
-    e_ours, e_go = env_for("ours"), env_for("go")
-    rss_ours = statistics.median(peak_rss([ours, "get"], e_ours) for _ in range(20))
-    rss_go = statistics.median(peak_rss([args.go, "get"], e_go) for _ in range(20))
-    rows.append(("peak RSS, warm get", f"{rss_ours / 1024:.1f} MiB", f"{rss_go / 1024:.1f} MiB",
-                 rss_ours / rss_go, "<= 1"))
 
-    # Binary size.
-    size_ours = os.path.getsize(ours)
+    def memory(cmd, env):
+        runs = [peak_rss(cmd, env) for _ in range(20)]
+        return statistics.median(r for r, _ in runs), statistics.median(f for _, f in runs)
+
+    rss_go, faults_go = memory([args.go, "get"], env_for("go"))
+    _, faults_true = memory(true, env_for("go"))
+    memories = [(label, *memory([path, "get"], env_for(f"ours-{i}"))) for i, (label, path) in enumerate(builds)]
+    for label, rss, _ in memories:
+        rows.append(("peak RSS, warm get", label, f"{rss / 1024:.1f} MiB", f"{rss_go / 1024:.1f} MiB",
+                     "", rss / rss_go, None, "<= 1 Go"))
+    for label, _, faults in memories:
+        rows.append(("minor page faults, warm get", label, f"{faults:.0f}", f"{faults_go:.0f}",
+                     f"{faults_true:.0f}", faults / faults_go, faults / faults_true, ""))
+
+    # Binary size (both stripped: the release profile strips ours, Debian strips Go's).
     size_go = os.path.getsize(args.go)
-    rows.append(("binary size", f"{size_ours / 1e6:.1f} MB", f"{size_go / 1e6:.1f} MB",
-                 size_ours / size_go, "ours <= 10 MB"))
+    for label, path in builds:
+        size = os.path.getsize(path)
+        rows.append(("binary size", label, f"{size / 1e6:.2f} MB", f"{size_go / 1e6:.2f} MB", "",
+                     size / size_go, None, "<= 1 Go"))
 
     # Hit cost against the number of cached entries.
     scaling = []
@@ -307,22 +361,25 @@ def run_all(args, ours, work):
         [entry] = [n for n in os.listdir(cache) if n.endswith(".json")]
         for i in range(entries - 1):
             shutil.copyfile(f"{cache}/{entry}", f"{cache}/token-v1-{i:032x}.json")
-        t, _, _ = paired(max(50, args.runs // 2), [ours, "get"], true, env, env)
+        t, _ = rounds(max(50, args.runs // 2), [[ours, "get"], true], [env, env])
         scaling.append((entries, ms(t)))
     api.shutdown()
 
-    print(f"\nours: {ours}\nGo:   {args.go}\n")
-    print(f"| scenario | ours | Go | ours/Go (median of pairs) | target |")
-    print("|---|---|---|---|---|")
-    for name, a, b, ratio, target in rows:
-        r = "" if ratio is None else f"{ratio:.3f}"
-        print(f"| {name} | {a} | {b} | {r} | {target} |")
-    print("\n| cached entries | warm get (ours) |")
+    print()
+    for label, path in builds:
+        print(f"{label}: {path}")
+    print(f"Go: {args.go}\n")
+    print("| scenario | build of ours | ours | Go | /bin/true | ours/Go | ours/true | target |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, label, a, b, t, r_go, r_true, target in rows:
+        r_go = "" if r_go is None else f"{r_go:.3f}"
+        r_true = "" if r_true is None else f"{r_true:.2f}"
+        print(f"| {name} | {label} | {a} | {b} | {t} | {r_go} | {r_true} | {target} |")
+    print(f"\n| cached entries | warm get ({args.label}) |")
     print("|---|---|")
     for entries, t in scaling:
         print(f"| {entries} | {t} |")
     print(f"\n32 concurrent gets answered: ours {calls['ours'][1]}/32, Go {calls['go'][1]}/32")
-
 
 if __name__ == "__main__":
     main()

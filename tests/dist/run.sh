@@ -54,6 +54,8 @@ for target in "${targets[@]}"; do
         # .exe as Windows looks for DLLs; a real Windows has its own.
         need x86_64-w64-mingw32-gcc gcc-mingw-w64-x86-64
         x86_64-w64-mingw32-gcc -O2 -shared -s -o "$dir/bcryptprimitives.dll" tests/wine/bcryptprimitives.c -ladvapi32
+        # wine makes a missing prefix, but not its parent directory.
+        mkdir -p "$target_dir/wine"
         export WINEPREFIX="$target_dir/wine/prefix" WINEDEBUG=-all
         runner=(wine)
         ;;

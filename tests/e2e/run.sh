@@ -11,6 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
+# The suite points HOME at a throwaway directory below; builds need the real one (rustup, cargo).
+real_home=$HOME
 
 say() { printf '\n== %s\n' "$*"; }
 fail() { printf 'FAIL: %s\n' "$*" >&2; failures=$((failures + 1)); }
@@ -41,15 +43,17 @@ venv=$root/target/e2e/venv
 if [ ! -x "$venv/bin/moto_server" ]; then
     say "installing moto into $venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q 'moto[server]'
+    "$venv/bin/pip" install -q 'moto[server]' pyyaml
 fi
+# PyYAML for the manifest checks, also in a venv made before they existed.
+"$venv/bin/python" -c 'import yaml' 2>/dev/null || "$venv/bin/pip" install -q pyyaml
 command -v docker >/dev/null || echo "note: no docker CLI; its checks are skipped"
 
 say "building the helper"
 cargo build --locked --quiet
 work=$(mktemp -d)
 mkdir -p "$work/bin"
-cp target/debug/docker-credential-ecr-login "$work/bin/"
+cp "${CARGO_TARGET_DIR:-target}/debug/docker-credential-ecr-login" "$work/bin/"
 helper=$work/bin/docker-credential-ecr-login
 go_helper=/usr/bin/docker-credential-ecr-login
 
@@ -198,6 +202,10 @@ kubelet_request=$(printf '{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","
 check "kubelet plugin answers for the image" sh -c "echo '$kubelet_request' | docker-credential-ecr-login kubelet-plugin >'$work/kubelet.json'"
 kubelet_password=$(python3 -c "import json,sys; print(json.load(open('$work/kubelet.json'))['auth']['$registry']['password'])" 2>/dev/null || true)
 check "the kubelet's credentials open the registry" skopeo inspect --creds "AWS:$kubelet_password" "docker://$image"
+# Drop-in by name: a kubelet configured for cloud-provider-aws's plugin runs it with no
+# arguments (or kops's `get-credentials`).
+ln -s "$helper" "$work/bin/ecr-credential-provider"
+check "run as ecr-credential-provider, it is the plugin" sh -c "echo '$kubelet_request' | ecr-credential-provider get-credentials | grep -q '\"password\":\"$password\"'"
 
 say "login and logout"
 check "skopeo login calls store" skopeo login --authfile "$authfile" -u AWS -p "$password" "$registry"
@@ -228,6 +236,23 @@ if command -v docker >/dev/null; then
     expect_cause "docker manifest inspect" docker manifest inspect "$image"
 fi
 expect_cause "kubelet plugin" sh -c "echo '$kubelet_request' | docker-credential-ecr-login kubelet-plugin"
+
+# --- Kubernetes deployment: the manifests, and the image they run ---------------------------
+say "deploy/ manifests"
+if "$venv/bin/python" tests/e2e/manifests.py "$helper" "$root" >"$work/manifests.out" 2>&1; then
+    pass "deploy/ manifests match the binary ($(grep -c '^ok:' "$work/manifests.out") checks)"
+else
+    grep -E '^(FAIL|note)' "$work/manifests.out" >&2 || true
+    fail "deploy/ manifests: $(grep -c '^FAIL' "$work/manifests.out") checks failed"
+fi
+grep '^note' "$work/manifests.out" || true
+say "deploy/Containerfile"
+if HOME=$real_home tests/e2e/image.sh >"$work/image.out" 2>&1; then
+    pass "the image ($(grep -c '^ok:' "$work/image.out") checks)"
+else
+    grep -E '^FAIL' "$work/image.out" >&2 || tail -5 "$work/image.out" >&2
+    fail "the image: see above"
+fi
 
 # --- the Go reference on the same inputs ----------------------------------------------------
 if [ -x "$go_helper" ]; then

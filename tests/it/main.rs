@@ -12,6 +12,7 @@ mod get;
 mod kube_api;
 mod kube_apply;
 mod kubernetes;
+mod node;
 mod protocol;
 mod reliability;
 mod support;

@@ -16,6 +16,16 @@ pub const PUBLIC_TARGET: &str = "SpencerFrontendService.GetAuthorizationToken";
 pub const HOST: &str = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
 pub const ACCESS_KEY: &str = "AKIDEXAMPLEEXAMPLE01";
 
+/// What starting a process may cost on top of a bound the helper keeps from its own start:
+/// nothing worth counting natively; seconds for the Windows build, whose tests run under wine
+/// here, where an emulated process on a busy machine waits that long to be scheduled. The
+/// bounds still catch a hang (every hung server in these tests holds on far longer).
+pub const START_UP: Duration = if cfg!(windows) {
+    Duration::from_secs(3)
+} else {
+    Duration::ZERO
+};
+
 /// The result of one run of the binary.
 #[derive(Debug)]
 pub struct Run {
@@ -159,6 +169,16 @@ impl Sandbox {
         run_with(&self.vars, args, stdin.into())
     }
 
+    /// Runs `program` (a copy of the helper under another name) with `args` and `stdin`.
+    pub fn run_program(
+        &self,
+        program: &std::path::Path,
+        args: &[&str],
+        stdin: impl Into<Vec<u8>>,
+    ) -> Run {
+        run_command(program_command(program), &self.vars, args, stdin.into())
+    }
+
     /// `get` for `server`.
     pub fn get(&self, server: &str) -> Run {
         self.run(&["get"], server)
@@ -167,15 +187,28 @@ impl Sandbox {
 
 /// The binary under test: the one cargo built, or a release artifact named by
 /// `ECR_LOGIN_BIN`, run through `ECR_LOGIN_RUNNER` (`qemu-aarch64`, `wine`) when that is set.
+pub fn helper_command() -> std::process::Command {
+    program_command(&helper_binary())
+}
+
+/// The binary under test: `ECR_LOGIN_BIN`, else the one cargo built.
 #[allow(
     clippy::disallowed_methods,
-    reason = "the test process's own settings, not the binary's"
+    reason = "the test's own switches, not the binary's environment"
 )]
-pub fn helper_command() -> std::process::Command {
-    let binary = std::env::var_os("ECR_LOGIN_BIN")
+pub fn helper_binary() -> PathBuf {
+    std::env::var_os("ECR_LOGIN_BIN")
         .filter(|b| !b.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(|| native_path(env!("CARGO_BIN_EXE_docker-credential-ecr-login")));
+        .unwrap_or_else(|| native_path(env!("CARGO_BIN_EXE_docker-credential-ecr-login")))
+}
+
+/// A command for `binary` (a copy of the helper), through `ECR_LOGIN_RUNNER` when one is set.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the test's own switches, not the binary's environment"
+)]
+pub fn program_command(binary: &std::path::Path) -> std::process::Command {
     match std::env::var_os("ECR_LOGIN_RUNNER").filter(|r| !r.is_empty()) {
         Some(runner) => {
             let mut cmd = std::process::Command::new(runner);
@@ -197,7 +230,16 @@ fn native_path(path: &str) -> PathBuf {
 }
 
 fn run_with(vars: &[(String, String)], args: &[&str], stdin: Vec<u8>) -> Run {
-    let mut cmd = assert_cmd::Command::from_std(helper_command());
+    run_command(helper_command(), vars, args, stdin)
+}
+
+fn run_command(
+    command: std::process::Command,
+    vars: &[(String, String)],
+    args: &[&str],
+    stdin: Vec<u8>,
+) -> Run {
+    let mut cmd = assert_cmd::Command::from_std(command);
     cmd.env_clear()
         .envs(vars.iter().map(|(k, v)| (k, v)))
         .args(args)

@@ -7,10 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 target_dir=${CARGO_TARGET_DIR:-$PWD/target}
 case $target_dir in /*) ;; *) target_dir=$PWD/$target_dir ;; esac
+# The same pinned versions and stamp as scripts/dist.sh, so neither reinstalls for the other.
 venv=$target_dir/zig-venv
-if [ ! -x "$venv/bin/cargo-zigbuild" ]; then
+pins="$(sed -n 's/^zig_pins="\(.*\)"$/\1/p' scripts/dist.sh)"
+if [ "$(cat "$venv/pins" 2>/dev/null)" != "$pins" ] || [ ! -x "$venv/bin/cargo-zigbuild" ]; then
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check ziglang cargo-zigbuild </dev/null
+    # shellcheck disable=SC2086 # the pins are separate words
+    "$venv/bin/pip" install --quiet --disable-pip-version-check $pins </dev/null
+    echo "$pins" >"$venv/pins"
 fi
 export PATH="$venv/bin:$PATH"
 for target in aarch64-apple-darwin x86_64-apple-darwin; do

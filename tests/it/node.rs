@@ -1,0 +1,246 @@
+//! The kubelet plugin on a node: the binary run as cloud-provider-aws's
+//! `ecr-credential-provider`, and `install-kubelet-plugin` putting it there.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+const PROVIDER: &str = "ecr-credential-provider";
+
+fn request(version: &str) -> String {
+    json!({
+        "apiVersion": format!("credentialprovider.kubelet.k8s.io/{version}"),
+        "kind": "CredentialProviderRequest",
+        "image": format!("{HOST}/team/app:1"),
+    })
+    .to_string()
+}
+
+/// A copy of the helper named `ecr-credential-provider` (`.exe` on Windows) in `dir`.
+fn provider_copy(dir: &Path) -> PathBuf {
+    let path = dir.join(format!("{PROVIDER}{}", std::env::consts::EXE_SUFFIX));
+    std::fs::copy(helper_binary(), &path).unwrap();
+    beside_the_helper(dir);
+    path
+}
+
+/// On Windows, the DLLs next to the helper (under wine, the test-only bcryptprimitives.dll
+/// shim, see tests/wine) copied next to a copy of it in `dir`, so the copy starts too.
+fn beside_the_helper(dir: &Path) {
+    if !cfg!(windows) {
+        return;
+    }
+    let helper = helper_binary();
+    for entry in std::fs::read_dir(helper.parent().unwrap()).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("dll"))
+        {
+            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+fn assert_answers(run: &Run, version: &str, password: &str) {
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    let response: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        response["apiVersion"],
+        format!("credentialprovider.kubelet.k8s.io/{version}")
+    );
+    assert_eq!(response["kind"], "CredentialProviderResponse");
+    assert_eq!(
+        response["auth"],
+        json!({HOST: {"username": "AWS", "password": password}})
+    );
+}
+
+#[test]
+fn named_ecr_credential_provider_it_is_the_plugin_whatever_the_arguments() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("drop-in-pw", 43_200)));
+    let sandbox = Sandbox::new().static_keys().endpoints(&mock);
+    let dir = tempfile::tempdir().unwrap();
+    let provider = provider_copy(dir.path());
+
+    for version in ["v1", "v1beta1", "v1alpha1"] {
+        let run = sandbox.run_program(&provider, &[], request(version));
+        assert_answers(&run, version, "drop-in-pw");
+    }
+    // kops's configuration passes `get-credentials`; klog-style flags are common too.
+    let run = sandbox.run_program(&provider, &["get-credentials", "--v=3"], request("v1"));
+    assert_answers(&run, "v1", "drop-in-pw");
+    // Under its own name the same arguments are not the plugin.
+    let own = sandbox.run(&["get-credentials"], request("v1"));
+    assert_ne!(own.code, 0);
+    assert_eq!(mock.requests().len(), 1, "one cache for both names");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_named_ecr_credential_provider_is_the_plugin_too() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("link-pw", 43_200)));
+    let sandbox = Sandbox::new().static_keys().endpoints(&mock);
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join(PROVIDER);
+    std::os::unix::fs::symlink(helper_binary(), &link).unwrap();
+    let run = sandbox.run_program(&link, &[], request("v1"));
+    assert_answers(&run, "v1", "link-pw");
+}
+
+#[test]
+fn named_ecr_credential_provider_it_has_help_and_version() {
+    let sandbox = Sandbox::new();
+    let dir = tempfile::tempdir().unwrap();
+    let provider = provider_copy(dir.path());
+    for flag in ["--help", "-h"] {
+        let run = sandbox.run_program(&provider, &[flag], "");
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.stdout.contains("kubelet image credential provider"));
+        assert!(run.stdout.contains("CredentialProviderRequest"));
+    }
+    for flag in ["--version", "-v"] {
+        let run = sandbox.run_program(&provider, &[flag], "");
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(
+            run.stdout.starts_with("docker-credential-ecr-login "),
+            "{}",
+            run.stdout
+        );
+    }
+    // Errors keep the plugin's shape: stderr, non-zero, nothing on stdout.
+    let run = sandbox.run_program(&provider, &[], "{not json");
+    assert_ne!(run.code, 0);
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("not a CredentialProviderRequest"));
+}
+
+#[test]
+fn install_kubelet_plugin_copies_itself_and_writes_the_config_once() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("installed-pw", 43_200)));
+    let sandbox = Sandbox::new().static_keys().endpoints(&mock);
+    let node = tempfile::tempdir().unwrap();
+    let bin_dir = node.path().join("etc/eks/image-credential-provider");
+    let config = bin_dir.join("config.json");
+    let bin_arg = bin_dir.display().to_string();
+    let config_arg = config.display().to_string();
+    let args = [
+        "install-kubelet-plugin",
+        "--bin-dir",
+        &bin_arg,
+        "--config",
+        &config_arg,
+    ];
+    let plugin = bin_dir.join(format!("{PROVIDER}{}", std::env::consts::EXE_SUFFIX));
+
+    let first = sandbox.run(&args, "");
+    assert_eq!((first.code, first.stderr.as_str()), (0, ""), "{first:?}");
+    assert_eq!(
+        first.stdout,
+        format!("wrote {}\nwrote {}\n", plugin.display(), config.display())
+    );
+    assert_eq!(
+        std::fs::read(&plugin).unwrap(),
+        std::fs::read(helper_binary()).unwrap()
+    );
+    let second = sandbox.run(&args, "");
+    assert_eq!(
+        second.stdout,
+        format!(
+            "{} is up to date\n{} is up to date\n",
+            plugin.display(),
+            config.display()
+        )
+    );
+
+    // The config is what a kubelet needs, and names the file that was installed.
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    assert_eq!(written["kind"], "CredentialProviderConfig");
+    let provider = &written["providers"][0];
+    assert_eq!(provider["name"], PROVIDER);
+    assert!(
+        provider["matchImages"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("*.dkr.ecr.*.amazonaws.com"))
+    );
+    assert_eq!(provider["env"][0]["name"], "AWS_ECR_CACHE_DIR");
+
+    // And the installed copy is the plugin, run the way the kubelet runs it.
+    beside_the_helper(&bin_dir);
+    let run = sandbox.run_program(&plugin, &[], request("v1"));
+    assert_answers(&run, "v1", "installed-pw");
+}
+
+#[test]
+fn install_kubelet_plugin_without_config_leaves_the_nodes_config_alone() {
+    let sandbox = Sandbox::new();
+    let node = tempfile::tempdir().unwrap();
+    let config = node.path().join("config.json");
+    std::fs::write(&config, "{\"the node's\": \"own\"}").unwrap();
+    let bin_arg = node.path().display().to_string();
+    let run = sandbox.run(&["install-kubelet-plugin", "--bin-dir", &bin_arg], "");
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout.lines().count(), 1);
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        "{\"the node's\": \"own\"}"
+    );
+
+    let missing = sandbox.run(&["install-kubelet-plugin"], "");
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("--bin-dir"), "{}", missing.stderr);
+}
+
+#[test]
+fn install_kubelet_plugin_reports_an_unwritable_target() {
+    let sandbox = Sandbox::new();
+    let node = tempfile::tempdir().unwrap();
+    // A regular file where the directory should be.
+    let blocker = node.path().join("bin");
+    std::fs::write(&blocker, "").unwrap();
+    let bin_arg = blocker.display().to_string();
+    let run = sandbox.run(&["install-kubelet-plugin", "--bin-dir", &bin_arg], "");
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run:?}");
+    assert!(run.stderr.contains("cannot write"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1);
+}
+
+#[test]
+fn install_kubelet_plugin_wait_installs_then_keeps_running() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let sandbox = Sandbox::new();
+    let node = tempfile::tempdir().unwrap();
+    let bin_arg = node.path().display().to_string();
+    let mut child = sandbox
+        .command(&["install-kubelet-plugin", "--bin-dir", &bin_arg, "--wait"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let second = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("wrote "), "{first}");
+    assert!(
+        second.starts_with("waiting; checking again every"),
+        "{second}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "it keeps running");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        node.path()
+            .join(PROVIDER)
+            .with_extension(std::env::consts::EXE_EXTENSION)
+            .exists()
+    );
+}
