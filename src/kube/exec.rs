@@ -79,8 +79,14 @@ pub async fn run(exec: &Exec, source: &str, deadline: Instant) -> Result<Credent
 }
 
 fn parse(stdout: &[u8]) -> Result<Credential, String> {
-    let credential: ExecCredential = serde_json::from_slice(stdout)
-        .map_err(|e| format!("did not print an ExecCredential: {e}"))?;
+    // Only where it failed: serde's message would quote the value, which may be the token.
+    let credential: ExecCredential = serde_json::from_slice(stdout).map_err(|e| {
+        format!(
+            "did not print an ExecCredential (at line {}, column {})",
+            e.line(),
+            e.column()
+        )
+    })?;
     let status = credential
         .status
         .ok_or_else(|| "its ExecCredential has no status".to_owned())?;
@@ -109,6 +115,8 @@ mod tests {
         for bad in [&b"nope"[..], b"{}", br#"{"status":{"token":""}}"#] {
             assert!(parse(bad).is_err());
         }
+        let err = parse(br#"{"status":"k8s-aws-v1.secret"}"#).unwrap_err();
+        assert!(!err.contains("k8s-aws-v1"), "{err}");
     }
 
     #[cfg(unix)]

@@ -219,12 +219,33 @@ fn read(path: &Path) -> Result<Kubeconfig, Error> {
     if text.trim().is_empty() {
         return Ok(Kubeconfig::default());
     }
-    serde_saphyr::from_str(&text).map_err(|e| {
-        bad(format!(
-            "not a kubeconfig: {}",
-            crate::error::one_line(&e.to_string())
-        ))
-    })
+    serde_saphyr::from_str(&text).map_err(|e| bad(format!("not a kubeconfig: {}", describe(&e))))
+}
+
+/// The parser's message without what it quotes from the file: its snippet shows the lines
+/// around the error and serde's messages quote the offending value, and either may be a
+/// token. The line and column are enough to find it.
+fn describe(error: &serde_saphyr::Error) -> String {
+    let text = crate::error::one_line(&error.without_snippet().to_string());
+    let mut out = String::with_capacity(text.len());
+    let mut quote = None;
+    for c in text.chars() {
+        match quote {
+            Some(q) if c == q => {
+                out.push_str("...");
+                out.push(c);
+                quote = None;
+            }
+            Some(_) => {}
+            None => {
+                out.push(c);
+                if matches!(c, '"' | '`') {
+                    quote = Some(c);
+                }
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -339,6 +360,31 @@ users:
             .unwrap_err()
             .to_string();
         assert!(err.contains("names user \"ghost\""), "{err}");
+        // A billion strings by nested aliases: refused, not expanded.
+        let mut laughs = String::from("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let refs = vec![format!("*l{}", i - 1); 10].join(", ");
+            laughs.push_str(&format!("l{i}: &l{i} [{refs}]\n"));
+        }
+        laughs.push_str("users: [{name: u, user: {exec: {command: c, args: *l8}}}]\n");
+        let path = write(dir.path(), "laughs", &laughs);
+        let err = Kubeconfig::load(&[path]).unwrap_err().to_string();
+        assert!(err.contains("not a kubeconfig"), "{err}");
+        // What the file holds stays out of the message: it may be a token.
+        for text in [
+            "users:\n- name: u\n  user:\n    token: SEKRET-1\n    tokenFile: [unclosed\n",
+            "users:\n- name: u\n  user:\n    token: {a: SEKRET-1}\n",
+            "users:\n- name: u\n  user: SEKRET-1\n",
+            "users:\n- name: u\n  user:\n    token: SEKRET-1\n    exec: 7\n",
+        ] {
+            let path = write(dir.path(), "secret", text);
+            let err = Kubeconfig::load(&[path]).unwrap_err().to_string();
+            assert!(
+                err.contains("not a kubeconfig") && err.contains("line "),
+                "{err}"
+            );
+            assert!(!err.contains("SEKRET"), "{err}");
+        }
         let empty = write(dir.path(), "e", "");
         assert!(Kubeconfig::load(&[empty]).unwrap().is_empty());
     }
