@@ -2,7 +2,6 @@
 //! per namespace on stdout, one error line per failed namespace on stderr, and exit code 1 if
 //! any failed.
 
-use std::io::{self, Write};
 use std::process::ExitCode;
 
 use crate::env::Env;
@@ -70,7 +69,7 @@ pub fn run(request: &Request<'_>, apply: Option<&kube::Options>, env: &Env) -> E
             }
             Err(e) => {
                 failed = true;
-                let _ = writeln!(io::stderr().lock(), "{}", escape_controls(&e.to_string()));
+                super::write_stderr_line(&escape_controls(&e.to_string()));
             }
         }
     }
