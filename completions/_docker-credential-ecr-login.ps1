@@ -21,15 +21,15 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-ecr-login' -S
 
     $completions = @(switch ($command) {
         'docker-credential-ecr-login' {
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print the version, as the `version` command does (`-v` is the Go helper''s spelling)')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print the version, as the `version` command does (`-v` is the Go helper''s spelling)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Protocol: print credentials for the server URL read from stdin')
-            [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Protocol: accept credentials from `docker login` (validated, not stored: ECR passwords come from AWS)')
+            [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Protocol: accept credentials from `docker login` (validated, not stored for ECR: its passwords come from AWS; other hosts go to the config''s fallback_helper)')
             [CompletionResult]::new('erase', 'erase', [CompletionResultType]::ParameterValue, 'Protocol: forget the cached token of the server URL read from stdin')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Protocol: print the registries that have a valid cached token, as JSON')
-            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Protocol: print the version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Protocol: print the registries that have a valid cached token, as JSON, with the fallback helper''s')
+            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Protocol: print the version (also -v and --version)')
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Print the password alone, like `aws ecr get-login-password` but cached')
             [CompletionResult]::new('dockerconfig', 'dockerconfig', [CompletionResultType]::ParameterValue, 'Print a docker config.json ({"auths": ...}) holding the registries'' credentials')
             [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Add credHelpers entries for the registries to docker''s (and helm''s) config')
@@ -127,10 +127,10 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-ecr-login' -S
         }
         'docker-credential-ecr-login;help' {
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Protocol: print credentials for the server URL read from stdin')
-            [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Protocol: accept credentials from `docker login` (validated, not stored: ECR passwords come from AWS)')
+            [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Protocol: accept credentials from `docker login` (validated, not stored for ECR: its passwords come from AWS; other hosts go to the config''s fallback_helper)')
             [CompletionResult]::new('erase', 'erase', [CompletionResultType]::ParameterValue, 'Protocol: forget the cached token of the server URL read from stdin')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Protocol: print the registries that have a valid cached token, as JSON')
-            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Protocol: print the version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Protocol: print the registries that have a valid cached token, as JSON, with the fallback helper''s')
+            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Protocol: print the version (also -v and --version)')
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Print the password alone, like `aws ecr get-login-password` but cached')
             [CompletionResult]::new('dockerconfig', 'dockerconfig', [CompletionResultType]::ParameterValue, 'Print a docker config.json ({"auths": ...}) holding the registries'' credentials')
             [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Add credHelpers entries for the registries to docker''s (and helm''s) config')

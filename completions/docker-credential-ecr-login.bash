@@ -113,7 +113,7 @@ _docker__credential__ecr__login() {
 
     case "${cmd}" in
         docker__credential__ecr__login)
-            opts="-h -V --help --version get store erase list version password dockerconfig configure doctor kube-secret kubelet-plugin install-kubelet-plugin completions man help"
+            opts="-v -h --version --help get store erase list version password dockerconfig configure doctor kube-secret kubelet-plugin install-kubelet-plugin completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -18,15 +18,15 @@ set edit:completion:arg-completer[docker-credential-ecr-login] = {|@words|
     }
     var completions = [
         &'docker-credential-ecr-login'= {
+            cand -v 'Print the version, as the `version` command does (`-v` is the Go helper''s spelling)'
+            cand --version 'Print the version, as the `version` command does (`-v` is the Go helper''s spelling)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
             cand get 'Protocol: print credentials for the server URL read from stdin'
-            cand store 'Protocol: accept credentials from `docker login` (validated, not stored: ECR passwords come from AWS)'
+            cand store 'Protocol: accept credentials from `docker login` (validated, not stored for ECR: its passwords come from AWS; other hosts go to the config''s fallback_helper)'
             cand erase 'Protocol: forget the cached token of the server URL read from stdin'
-            cand list 'Protocol: print the registries that have a valid cached token, as JSON'
-            cand version 'Protocol: print the version'
+            cand list 'Protocol: print the registries that have a valid cached token, as JSON, with the fallback helper''s'
+            cand version 'Protocol: print the version (also -v and --version)'
             cand password 'Print the password alone, like `aws ecr get-login-password` but cached'
             cand dockerconfig 'Print a docker config.json ({"auths": ...}) holding the registries'' credentials'
             cand configure 'Add credHelpers entries for the registries to docker''s (and helm''s) config'
@@ -109,10 +109,10 @@ set edit:completion:arg-completer[docker-credential-ecr-login] = {|@words|
         }
         &'docker-credential-ecr-login;help'= {
             cand get 'Protocol: print credentials for the server URL read from stdin'
-            cand store 'Protocol: accept credentials from `docker login` (validated, not stored: ECR passwords come from AWS)'
+            cand store 'Protocol: accept credentials from `docker login` (validated, not stored for ECR: its passwords come from AWS; other hosts go to the config''s fallback_helper)'
             cand erase 'Protocol: forget the cached token of the server URL read from stdin'
-            cand list 'Protocol: print the registries that have a valid cached token, as JSON'
-            cand version 'Protocol: print the version'
+            cand list 'Protocol: print the registries that have a valid cached token, as JSON, with the fallback helper''s'
+            cand version 'Protocol: print the version (also -v and --version)'
             cand password 'Print the password alone, like `aws ecr get-login-password` but cached'
             cand dockerconfig 'Print a docker config.json ({"auths": ...}) holding the registries'' credentials'
             cand configure 'Add credHelpers entries for the registries to docker''s (and helm''s) config'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_docker_credential_ecr_login_global_optspecs
-    string join \n h/help V/version
+    string join \n v/version h/help
 end
 
 function __fish_docker_credential_ecr_login_needs_command
@@ -24,13 +24,13 @@ function __fish_docker_credential_ecr_login_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -s v -l version -d 'Print the version, as the `version` command does (`-v` is the Go helper\'s spelling)'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -s V -l version -d 'Print version'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "get" -d 'Protocol: print credentials for the server URL read from stdin'
-complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "store" -d 'Protocol: accept credentials from `docker login` (validated, not stored: ECR passwords come from AWS)'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "store" -d 'Protocol: accept credentials from `docker login` (validated, not stored for ECR: its passwords come from AWS; other hosts go to the config\'s fallback_helper)'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "erase" -d 'Protocol: forget the cached token of the server URL read from stdin'
-complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "list" -d 'Protocol: print the registries that have a valid cached token, as JSON'
-complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "version" -d 'Protocol: print the version'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "list" -d 'Protocol: print the registries that have a valid cached token, as JSON, with the fallback helper\'s'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "version" -d 'Protocol: print the version (also -v and --version)'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "password" -d 'Print the password alone, like `aws ecr get-login-password` but cached'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "dockerconfig" -d 'Print a docker config.json ({"auths": ...}) holding the registries\' credentials'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_needs_command" -f -a "configure" -d 'Add credHelpers entries for the registries to docker\'s (and helm\'s) config'
@@ -70,10 +70,10 @@ complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_u
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand man" -s h -l help -d 'Print help'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor kube-secret kubelet-plugin install-kubelet-plugin completions man help" -f -a "get" -d 'Protocol: print credentials for the server URL read from stdin'
-complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor kube-secret kubelet-plugin install-kubelet-plugin completions man help" -f -a "store" -d 'Protocol: accept credentials from `docker login` (validated, not stored: ECR passwords come from AWS)'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor kube-secret kubelet-plugin install-kubelet-plugin completions man help" -f -a "store" -d 'Protocol: accept credentials from `docker login` (validated, not stored for ECR: its passwords come from AWS; other hosts go to the config\'s fallback_helper)'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor kube-secret kubelet-plugin install-kubelet-plugin completions man help" -f -a "erase" -d 'Protocol: forget the cached token of the server URL read from stdin'
-complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor kube-secret kubelet-plugin install-kubelet-plugin completions man help" -f -a "list" -d 'Protocol: print the registries that have a valid cached token, as JSON'
-complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor kube-secret kubelet-plugin install-kubelet-plugin completions man help" -f -a "version" -d 'Protocol: print the version'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor kube-secret kubelet-plugin install-kubelet-plugin completions man help" -f -a "list" -d 'Protocol: print the registries that have a valid cached token, as JSON, with the fallback helper\'s'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor kube-secret kubelet-plugin install-kubelet-plugin completions man help" -f -a "version" -d 'Protocol: print the version (also -v and --version)'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor kube-secret kubelet-plugin install-kubelet-plugin completions man help" -f -a "password" -d 'Print the password alone, like `aws ecr get-login-password` but cached'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor kube-secret kubelet-plugin install-kubelet-plugin completions man help" -f -a "dockerconfig" -d 'Print a docker config.json ({"auths": ...}) holding the registries\' credentials'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand help; and not __fish_seen_subcommand_from get store erase list version password dockerconfig configure doctor kube-secret kubelet-plugin install-kubelet-plugin completions man help" -f -a "configure" -d 'Add credHelpers entries for the registries to docker\'s (and helm\'s) config'

@@ -3,7 +3,8 @@
 //! Most users need none: the registry host says everything. The file is for what the host
 //! cannot say: which AWS profile pulls from which registry or account, which host names stand
 //! in front of an ECR registry (a CNAME, a pull-through proxy, `localhost:5443` in tests), and
-//! the refresh window. A broken file is an error naming the file and the line, never a silent
+//! the refresh window, and which helper keeps the credentials of every other registry
+//! (`fallback_helper`). A broken file is an error naming the file and the line, never a silent
 //! default: a typo here would otherwise send the wrong credentials.
 //!
 //! It is read on every call, hits included, so it stays a small TOML parse (tens of
@@ -31,6 +32,9 @@ pub struct Config {
     /// Where it came from, for messages.
     pub path: Option<PathBuf>,
     pub refresh_window: Option<Duration>,
+    /// `fallback_helper`: the helper (`pass` for `docker-credential-pass`) that answers for
+    /// every host that is neither ECR nor an alias. Validated to be a plain name.
+    pub fallback_helper: Option<String>,
     /// Keyed by lower-case `host` or `host:port`.
     registries: BTreeMap<String, RegistryEntry>,
     accounts: BTreeMap<String, String>,
@@ -56,6 +60,7 @@ pub struct Target {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     refresh_window: Option<Spanned<String>>,
+    fallback_helper: Option<Spanned<String>>,
     #[serde(default)]
     registries: BTreeMap<String, Spanned<RawRegistry>>,
     #[serde(default)]
@@ -121,6 +126,15 @@ impl Config {
             })?),
         };
 
+        let fallback_helper = match raw.fallback_helper {
+            None => None,
+            Some(name) => Some(
+                crate::fallback::check_name(name.get_ref())
+                    .map_err(|why| fail(Some(name.span()), why))?
+                    .to_owned(),
+            ),
+        };
+
         let mut registries = BTreeMap::new();
         for (key, entry) in raw.registries {
             let span = entry.span();
@@ -178,6 +192,7 @@ impl Config {
         Ok(Config {
             path: Some(path),
             refresh_window,
+            fallback_helper,
             registries,
             accounts,
         })
@@ -270,6 +285,13 @@ profile = "partner"
     }
 
     #[test]
+    fn the_fallback_helper_is_a_plain_name() {
+        let c = Config::parse("fallback_helper = \"pass\"\n", PathBuf::from("/c.toml")).unwrap();
+        assert_eq!(c.fallback_helper.as_deref(), Some("pass"));
+        assert_eq!(example().fallback_helper, None);
+    }
+
+    #[test]
     fn aliases_resolve_to_their_registry() {
         let c = example();
         let t = c.target("Registry.Example.com:443").unwrap();
@@ -307,6 +329,14 @@ profile = "partner"
             (
                 "\n[registries.\"x.example\"]\nprofle = \"p\"\n",
                 "config file /c.toml, line 3: unknown field `profle`",
+            ),
+            (
+                "\nfallback_helper = \"../../bin/sh\"\n",
+                "config file /c.toml, line 2: fallback_helper \"../../bin/sh\" is not a helper name",
+            ),
+            (
+                "fallback_helper = \"ecr-login\"\n",
+                "config file /c.toml, line 1: fallback_helper \"ecr-login\" is this helper itself",
             ),
             (
                 "[accounts.\"12\"]\nprofile = \"p\"\n",

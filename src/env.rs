@@ -54,6 +54,19 @@ impl Env {
             .filter(|v| !v.is_empty())
     }
 
+    /// `PATH`, the program search path. Windows spells it `Path` and matches variable names
+    /// without regard to case.
+    pub fn search_path(&self) -> Option<&str> {
+        if cfg!(windows) {
+            self.vars
+                .iter()
+                .find(|(k, v)| k.eq_ignore_ascii_case("PATH") && !v.is_empty())
+                .map(|(_, v)| v.as_str())
+        } else {
+            self.get("PATH")
+        }
+    }
+
     pub fn started(&self) -> Instant {
         self.started
     }

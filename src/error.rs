@@ -23,7 +23,7 @@ pub enum Error {
 
     /// `store` for a host that is not ECR: nothing would keep the credentials.
     #[error(
-        "ecr-login: credentials for {host} were not stored: this helper keeps none, it only serves ECR registries (their passwords come from AWS); keep your credsStore for other registries and name ecr-login per ECR registry in credHelpers (docker-credential-ecr-login configure <registry>)"
+        "ecr-login: credentials for {host} were not stored: this helper keeps none, it only serves ECR registries (their passwords come from AWS); keep your credsStore for other registries and name ecr-login per ECR registry in credHelpers (docker-credential-ecr-login configure <registry>), or set fallback_helper in the config file to the helper that should keep them"
     )]
     NotStored { host: String },
 
@@ -92,6 +92,20 @@ pub enum Error {
     /// The API answered, but the token in it is unusable.
     #[error("ecr-login: unusable token from ECR for {registry}: {reason}")]
     BadToken { registry: String, reason: String },
+
+    /// The configured fallback helper is not on PATH.
+    #[error(
+        "ecr-login: fallback helper {program} not found: no executable of that name in the absolute directories of PATH ({path}); install it or change fallback_helper in the config file"
+    )]
+    FallbackMissing { program: String, path: String },
+
+    /// The fallback helper did not answer within `AWS_ECR_TIMEOUT`; it was killed.
+    #[error("ecr-login: fallback helper {program} did not answer within {} and was stopped; check it (a locked keychain, a gpg-agent waiting for a passphrase?) or raise AWS_ECR_TIMEOUT", humantime::format_duration(*.after))]
+    FallbackTimedOut { program: String, after: Duration },
+
+    /// The fallback helper could not be run or answered something unusable.
+    #[error("ecr-login: fallback helper: {0}")]
+    Fallback(String),
 
     /// Our own configuration (variables, config file) is wrong.
     #[error("ecr-login: {0}")]

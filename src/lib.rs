@@ -14,6 +14,7 @@ mod config;
 mod docker_config;
 mod env;
 mod error;
+mod fallback;
 mod file;
 mod identity;
 mod kube;

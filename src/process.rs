@@ -1,4 +1,4 @@
-//! Ending what a timed-out fetch started.
+//! Ending what a timed-out fetch, or a timed-out fallback helper, started.
 //!
 //! The AWS SDK runs a profile's `credential_process` with `sh -c` and does not kill it when
 //! the fetch is abandoned, so a hung one (and whatever it started) would outlive us, holding

@@ -23,7 +23,9 @@ ECR password of a registry. It gets the password from AWS with your usual AWS cr
 (profiles, SSO, roles, environment, instance and container roles), caches it until shortly
 before it expires, and answers in the Docker credential-helper protocol. Hosts that are not ECR
 get the standard \"not found\" answer, so the helper can safely be configured for every
-registry.";
+registry; with fallback_helper = \"<name>\" in the config file they go to
+docker-credential-<name> instead (pass, secretservice, osxkeychain, wincred, desktop...), which
+makes \"credsStore\": \"ecr-login\" a complete store.";
 
 const AFTER_HELP: &str = "\
 Set up docker for a registry (adds a credHelpers entry to ~/.docker/config.json):
@@ -47,8 +49,11 @@ Environment:
 
 #[derive(Debug, Parser)]
 #[command(name = NAME, version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER_HELP)]
-#[command(arg_required_else_help = true)]
+#[command(arg_required_else_help = true, disable_version_flag = true)]
 pub struct Cli {
+    /// Print the version, as the `version` command does (`-v` is the Go helper's spelling).
+    #[arg(short = 'v', long = "version", short_alias = 'V', action = clap::ArgAction::Version)]
+    version: (),
     #[command(subcommand)]
     pub command: Command,
 }
@@ -60,8 +65,8 @@ pub enum Command {
         after_help = "Example:\n  echo 123456789012.dkr.ecr.us-east-1.amazonaws.com | docker-credential-ecr-login get"
     )]
     Get,
-    /// Protocol: accept credentials from `docker login` (validated, not stored: ECR passwords
-    /// come from AWS).
+    /// Protocol: accept credentials from `docker login` (validated, not stored for ECR: its
+    /// passwords come from AWS; other hosts go to the config's fallback_helper).
     #[command(
         after_help = "Example:\n  echo '{\"ServerURL\":\"public.ecr.aws\",\"Username\":\"AWS\",\"Secret\":\"x\"}' | docker-credential-ecr-login store"
     )]
@@ -71,10 +76,11 @@ pub enum Command {
         after_help = "Example:\n  echo 123456789012.dkr.ecr.us-east-1.amazonaws.com | docker-credential-ecr-login erase"
     )]
     Erase,
-    /// Protocol: print the registries that have a valid cached token, as JSON.
+    /// Protocol: print the registries that have a valid cached token, as JSON, with the
+    /// fallback helper's.
     #[command(after_help = "Example:\n  docker-credential-ecr-login list < /dev/null")]
     List,
-    /// Protocol: print the version.
+    /// Protocol: print the version (also -v and --version).
     #[command(after_help = "Example:\n  docker-credential-ecr-login version")]
     Version,
     /// Print the password alone, like `aws ecr get-login-password` but cached.
@@ -326,12 +332,16 @@ pub fn provider_run(args: &[OsString]) -> Option<ProviderRun> {
     )
 }
 
-/// The protocol verb of `args`, when they are exactly one verb.
+/// The protocol verb of `args`, when they are exactly one verb. `-v` and `--version` are the
+/// Go helper's spellings of `version`, answered the same way.
 pub fn protocol_verb(args: &[OsString]) -> Option<Verb> {
     let [_, verb] = args else {
         return None;
     };
-    Verb::named(verb.to_str()?)
+    match verb.to_str()? {
+        "-v" | "--version" => Some(Verb::Version),
+        verb => Verb::named(verb),
+    }
 }
 
 #[cfg(test)]

@@ -25,13 +25,13 @@ pub fn run(
         kubelet_install::install(&source, bin_dir, config.as_deref(), options)
     };
     match install() {
-        Ok(done) => super::write_stdout(&report(&done, true)),
+        Ok(done) => super::write_stdout(report(&done, true)),
         Err(e) => return super::command_reply(Err(e)),
     }
     if !wait {
         return ExitCode::SUCCESS;
     }
-    super::write_stdout(&format!(
+    super::write_stdout(format!(
         "waiting; checking again every {}\n",
         humantime::format_duration(RECHECK)
     ));
@@ -40,7 +40,7 @@ pub fn run(
         // A failure now is reported and retried at the next check: the files written at
         // start-up are still in place, and a crash-looping pod would not help the node.
         match install() {
-            Ok(done) => super::write_stdout(&report(&done, false)),
+            Ok(done) => super::write_stdout(report(&done, false)),
             Err(e) => super::write_stderr_line(&escape_controls(&e.to_string())),
         }
     }

@@ -128,14 +128,14 @@ pub fn main() -> ExitCode {
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut flags::command(), NAME, &mut out);
-            write_stdout(&String::from_utf8_lossy(&out));
+            write_stdout(&out);
             ExitCode::SUCCESS
         }
         Command::Man => {
             let mut out = Vec::new();
             match clap_mangen::Man::new(flags::command()).render(&mut out) {
                 Ok(()) => {
-                    write_stdout(&String::from_utf8_lossy(&out));
+                    write_stdout(&out);
                     ExitCode::SUCCESS
                 }
                 Err(e) => command_reply(Err(Error::Config(format!("cannot render: {e}")))),
@@ -169,10 +169,10 @@ fn with_settings(
 
 fn reply(exchange: Exchange) -> ExitCode {
     if let Some(text) = &exchange.stderr {
-        let _ = io::stderr().lock().write_all(text.as_bytes());
+        let _ = io::stderr().lock().write_all(text);
     }
     write_stdout(&exchange.stdout);
-    exit_code(exchange.ok)
+    ExitCode::from(exchange.code)
 }
 
 fn exit_code(ok: bool) -> ExitCode {
@@ -209,9 +209,9 @@ fn usage_error(error: &clap::Error, args: &[OsString]) -> ExitCode {
 }
 
 /// Writes to stdout, ignoring a closed pipe: the reader went away, nobody is left to tell.
-fn write_stdout(text: &str) {
+fn write_stdout(text: impl AsRef<[u8]>) {
     let mut out = io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    let _ = out.write_all(text.as_ref()).and_then(|()| out.flush());
 }
 
 /// One line on stderr, ignoring a closed stderr like [`write_stdout`] does a closed stdout.

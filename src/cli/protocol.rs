@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth;
 use crate::env::Env;
 use crate::error::{Error, escape_controls};
+use crate::fallback;
 use crate::settings::Settings;
 
 /// The verbs of the protocol.
@@ -40,27 +41,38 @@ impl Verb {
     }
 }
 
-/// One verb's whole exchange: what goes to stdout, what also goes to stderr, and whether it
-/// succeeded (exit code 0 or 1).
+/// One verb's whole exchange: what goes to stdout, what also goes to stderr, and the exit
+/// code. Bytes, not text: the fallback helper's answer is handed on exactly as it gave it.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Exchange {
-    pub stdout: String,
-    pub stderr: Option<String>,
-    pub ok: bool,
+    pub stdout: Vec<u8>,
+    pub stderr: Option<Vec<u8>>,
+    pub code: u8,
+}
+
+/// What a verb answers: a reply of ours, or the fallback helper's, untouched.
+enum Answer {
+    Ours(String),
+    Passed(fallback::Output),
 }
 
 impl Exchange {
-    fn answer(result: Result<String, Error>) -> Exchange {
+    fn answer(result: Result<Answer, Error>) -> Exchange {
         match result {
-            Ok(stdout) => Exchange {
-                stdout,
+            Ok(Answer::Ours(stdout)) => Exchange {
+                stdout: stdout.into_bytes(),
                 stderr: None,
-                ok: true,
+                code: 0,
+            },
+            Ok(Answer::Passed(output)) => Exchange {
+                stdout: output.stdout,
+                stderr: Some(output.stderr).filter(|e| !e.is_empty()),
+                code: output.code,
             },
             Err(e) => Exchange {
-                stdout: format!("{}\n", escape_controls(&e.to_string())),
+                stdout: format!("{}\n", escape_controls(&e.to_string())).into_bytes(),
                 stderr: None,
-                ok: false,
+                code: 1,
             },
         }
     }
@@ -68,28 +80,29 @@ impl Exchange {
 
 /// Runs `verb` on `stdin`.
 pub fn exchange(verb: Verb, stdin: impl Read, env: &Env) -> Exchange {
+    let input = || read_bytes(stdin);
     match verb {
         Verb::Get => {
-            let mut exchange = Exchange::answer(get(stdin, env));
+            let result = input().and_then(|input| get(&input, env));
             // Some clients (the docker CLI) drop a helper's error and carry on anonymously,
             // but pass its stderr through: the cause must reach the user there too.
-            let quiet = [
-                Error::NotFound.to_string(),
-                Error::MissingServerUrl.to_string(),
-            ];
-            if !exchange.ok && !quiet.iter().any(|q| exchange.stdout.trim_end() == q) {
+            let echo = matches!(&result, Err(e) if !matches!(e, Error::NotFound | Error::MissingServerUrl));
+            let mut exchange = Exchange::answer(result);
+            if echo {
                 exchange.stderr = Some(exchange.stdout.clone());
             }
             exchange
         }
-        Verb::Store => Exchange::answer(store(stdin, env)),
-        Verb::Erase => Exchange::answer(erase(stdin, env)),
-        Verb::List => Exchange::answer(Ok(list(env))),
-        Verb::Version => Exchange::answer(Ok(format!(
+        Verb::Store => Exchange::answer(input().and_then(|input| store(&input, env))),
+        Verb::Erase => Exchange::answer(input().and_then(|input| erase(&input, env))),
+        // `list` reads no input, as the reference helpers: a person typing it at a terminal
+        // must not have to press Ctrl-D.
+        Verb::List => Exchange::answer(Ok(Answer::Ours(list(env)))),
+        Verb::Version => Exchange::answer(Ok(Answer::Ours(format!(
             "{} {}\n",
             crate::NAME,
             env!("CARGO_PKG_VERSION")
-        ))),
+        )))),
     }
 }
 
@@ -100,16 +113,19 @@ pub fn unknown_action(verb: &str) -> Exchange {
             "{}: unknown action: {}\n",
             crate::NAME,
             escape_controls(verb)
-        ),
+        )
+        .into_bytes(),
         stderr: None,
-        ok: false,
+        code: 1,
     }
 }
 
-fn get(stdin: impl Read, env: &Env) -> Result<String, Error> {
-    let server = server_url(&read_input(stdin)?)?;
+fn get(input: &[u8], env: &Env) -> Result<Answer, Error> {
+    let server = server_url(&String::from_utf8_lossy(input))?;
     let settings = Settings::load(env)?;
-    let target = settings.config.target(&server).ok_or(Error::NotFound)?;
+    let Some(target) = settings.config.target(&server) else {
+        return pass_on(&settings, "get", input, env, Error::NotFound);
+    };
     let token = auth::for_target(&target, env, &settings).map_err(|e| {
         // Anonymous pulls from public.ecr.aws must keep working without AWS credentials.
         if target.registry.is_public() && e.is_no_credentials() {
@@ -118,42 +134,67 @@ fn get(stdin: impl Read, env: &Env) -> Result<String, Error> {
             e
         }
     })?;
-    Ok(GetReply {
-        server_url: &server,
-        username: &token.username,
-        secret: token.password.expose(),
-    }
-    .to_line())
+    Ok(Answer::Ours(
+        GetReply {
+            server_url: &server,
+            username: &token.username,
+            secret: token.password.expose(),
+        }
+        .to_line(),
+    ))
 }
 
-/// `store` keeps nothing: ECR passwords come from AWS, so for an ECR host (or alias) there is
-/// nothing to keep and `docker login` may succeed. For any other host, saying "stored" would
-/// throw the user's credentials away behind their back.
-fn store(stdin: impl Read, env: &Env) -> Result<String, Error> {
-    let server = check_store(&read_input(stdin)?)?;
+/// `store` keeps nothing of ours: ECR passwords come from AWS, so for an ECR host (or alias)
+/// there is nothing to keep and `docker login` may succeed. Any other host goes to the
+/// fallback helper; without one, saying "stored" would throw the user's credentials away
+/// behind their back.
+fn store(input: &[u8], env: &Env) -> Result<Answer, Error> {
+    let server = check_store(&String::from_utf8_lossy(input))?;
     let settings = Settings::load(env)?;
     match settings.config.target(&server) {
-        Some(_) => Ok(String::new()),
-        None => Err(Error::NotStored {
-            host: crate::registry::host_and_port(&server).to_ascii_lowercase(),
-        }),
+        Some(_) => Ok(Answer::Ours(String::new())),
+        None => {
+            let not_stored = Error::NotStored {
+                host: crate::registry::host_and_port(&server).to_ascii_lowercase(),
+            };
+            pass_on(&settings, "store", input, env, not_stored)
+        }
     }
 }
 
-fn erase(stdin: impl Read, env: &Env) -> Result<String, Error> {
-    let server = server_url(&read_input(stdin)?)?;
+fn erase(input: &[u8], env: &Env) -> Result<Answer, Error> {
+    let server = server_url(&String::from_utf8_lossy(input))?;
     let settings = Settings::load(env)?;
-    let target = settings.config.target(&server).ok_or(Error::NotFound)?;
+    let Some(target) = settings.config.target(&server) else {
+        return pass_on(&settings, "erase", input, env, Error::NotFound);
+    };
     auth::erase(&target, env, &settings);
-    Ok(String::new())
+    Ok(Answer::Ours(String::new()))
+}
+
+/// A host that is neither ECR nor an alias: the fallback helper's answer to the same verb and
+/// the same input, byte for byte; without a fallback, `otherwise`.
+fn pass_on(
+    settings: &Settings,
+    verb: &str,
+    input: &[u8],
+    env: &Env,
+    otherwise: Error,
+) -> Result<Answer, Error> {
+    let Some(name) = &settings.config.fallback_helper else {
+        return Err(otherwise);
+    };
+    fallback::run(name, verb, input, env, settings).map(Answer::Passed)
 }
 
 /// `list` never fails and never touches the network: containers/image aborts a whole pull on
-/// a failed `list`.
+/// a failed `list`. The fallback's registries are merged in; where both name a host, ours
+/// wins, since `get` for that host is answered by us, never by the fallback.
 fn list(env: &Env) -> String {
     let settings = Settings::load_or_defaults(env);
-    let mut json =
-        serde_json::to_string(&auth::list(env, &settings)).unwrap_or_else(|_| "{}".into());
+    let mut registries = fallback::list(env, &settings);
+    registries.extend(auth::list(env, &settings));
+    let mut json = serde_json::to_string(&registries).unwrap_or_else(|_| "{}".into());
     json.push('\n');
     json
 }
@@ -164,7 +205,12 @@ pub const MAX_INPUT: u64 = 1 << 20;
 
 /// Reads a verb's whole input, bounded by [`MAX_INPUT`]. Invalid UTF-8 is replaced, not fatal:
 /// such input can only be "not ECR" or "bad JSON", both answered below.
-pub fn read_input(mut reader: impl Read) -> Result<String, Error> {
+pub fn read_input(reader: impl Read) -> Result<String, Error> {
+    Ok(String::from_utf8_lossy(&read_bytes(reader)?).into_owned())
+}
+
+/// The input as it came, for the fallback helper, which gets it unchanged.
+fn read_bytes(mut reader: impl Read) -> Result<Vec<u8>, Error> {
     let mut bytes = Vec::new();
     (&mut reader)
         .take(MAX_INPUT + 1)
@@ -175,7 +221,7 @@ pub fn read_input(mut reader: impl Read) -> Result<String, Error> {
             "standard input is larger than {MAX_INPUT} bytes"
         )));
     }
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    Ok(bytes)
 }
 
 /// The server URL of `get`, `erase` and `store`'s payload check: every line of the input
@@ -250,19 +296,20 @@ mod tests {
                 "docker-credential-ecr-login {}\n",
                 env!("CARGO_PKG_VERSION")
             )
+            .into_bytes()
         );
         assert_eq!(
             unknown_action("frobnicate\n"),
             Exchange {
-                stdout: "docker-credential-ecr-login: unknown action: frobnicate\\n\n".into(),
+                stdout: b"docker-credential-ecr-login: unknown action: frobnicate\\n\n".to_vec(),
                 stderr: None,
-                ok: false,
+                code: 1,
             }
         );
         let not_ecr = exchange(Verb::Get, &b"docker.io\n"[..], &env);
         assert_eq!(
-            (not_ecr.stdout.as_str(), not_ecr.stderr, not_ecr.ok),
-            ("credentials not found in native keychain\n", None, false)
+            (&not_ecr.stdout[..], not_ecr.stderr, not_ecr.code),
+            (&b"credentials not found in native keychain\n"[..], None, 1)
         );
     }
 

@@ -23,7 +23,7 @@ failures=0
 # --- what the suite needs -------------------------------------------------------------------
 need_packages=()
 for pair in docker-registry:docker-registry skopeo:skopeo podman:podman htpasswd:apache2-utils \
-    openssl:openssl; do
+    openssl:openssl pass:pass gpg:gnupg docker-credential-pass:golang-docker-credential-helpers; do
     command -v "${pair%%:*}" >/dev/null || need_packages+=("${pair#*:}")
 done
 if [ ! -x /usr/bin/docker-credential-ecr-login ]; then
@@ -60,6 +60,8 @@ go_helper=/usr/bin/docker-credential-ecr-login
 # --- processes: every one is stopped by PID when the suite ends, also on failure -------------
 pids=()
 cleanup() {
+    # The gpg-agent that pass started for the fallback section daemonised itself.
+    if [ -d "$work/gnupg" ]; then GNUPGHOME=$work/gnupg gpgconf --kill all 2>/dev/null || true; fi
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
     rm -rf "$work"
@@ -214,6 +216,9 @@ if command -v docker >/dev/null; then
     check "docker logout calls erase" docker logout "$registry"
 fi
 check "credHelpers still in place after logout" grep -q "\"$registry\": \"ecr-login\"" "$authfile"
+
+# shellcheck source=tests/e2e/fallback.sh
+. tests/e2e/fallback.sh
 
 # --- the ECR API goes away: clients must show our cause, not an anonymous 401 ---------------
 say "ECR API stopped"

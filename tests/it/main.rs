@@ -8,6 +8,9 @@ mod artifact;
 mod cache;
 mod commands;
 mod completions;
+// The fake fallback helper is a shell script.
+#[cfg(unix)]
+mod fallback;
 mod get;
 mod kube_api;
 mod kube_apply;

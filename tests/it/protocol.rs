@@ -88,7 +88,13 @@ fn version_both_ways() {
         "docker-credential-ecr-login {}\n",
         env!("CARGO_PKG_VERSION")
     );
-    for args in [&["version"][..], &["--version"][..]] {
+    // `-v` is the Go helper's spelling; `-V` is clap's.
+    for args in [
+        &["version"][..],
+        &["--version"][..],
+        &["-v"][..],
+        &["-V"][..],
+    ] {
         let run = Sandbox::new().run(args, "");
         assert_eq!(
             (run.code, run.stdout.as_str()),

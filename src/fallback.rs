@@ -1,0 +1,339 @@
+//! The fallback helper: the credential helper that keeps every registry that is not ECR.
+//!
+//! With `fallback_helper = "pass"` in the config file and `"credsStore": "ecr-login"` in
+//! docker's, this helper is the only store docker knows: ECR hosts are ours, and `get`, `store`
+//! and `erase` for any other host run `docker-credential-pass` with the same verb, hand it our
+//! stdin unchanged and give back what it answers. `list` merges its list with ours.
+//!
+//! What runs is named only by the user's own config file, never by stdin or a host, and is
+//! found on PATH the way docker finds helpers, minus relative PATH entries. It runs no longer
+//! than the command's deadline: then it is killed (with its children on Linux, see
+//! [`crate::process`]) and the answer is a one-line error. Its input and output are never
+//! logged: `store`'s input and `get`'s answer hold a password.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::env::Env;
+use crate::error::Error;
+use crate::log::{debug, warn};
+use crate::settings::Settings;
+
+/// Set in the fallback's environment. A fallback that turns out to be this helper again (a
+/// renamed copy, a symlink) sees it and refuses instead of starting a chain of itself.
+pub const NESTED_VAR: &str = "AWS_ECR_IN_FALLBACK";
+
+/// Largest stdout or stderr taken from the fallback. A `get` answer is a few hundred bytes,
+/// a `list` of many registries some kilobytes; more is a helper gone wrong.
+pub const MAX_OUTPUT: u64 = 4 << 20;
+
+/// What the fallback answered, to be handed on as it is.
+pub struct Output {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// Its exit code; 1 when it has none that fits (killed by a signal, a Windows code above
+    /// 255), so a failure stays a failure.
+    pub code: u8,
+}
+
+/// By hand, not derived: a `get` answer holds the other registry's password.
+impl std::fmt::Debug for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Output")
+            .field(
+                "stdout",
+                &format_args!("{} bytes, REDACTED", self.stdout.len()),
+            )
+            .field("stderr", &format_args!("{} bytes", self.stderr.len()))
+            .field("code", &self.code)
+            .finish()
+    }
+}
+
+/// The program a helper name stands for: `docker-credential-<name>` (`.exe` on Windows).
+pub fn program(name: &str) -> String {
+    format!("docker-credential-{name}{}", std::env::consts::EXE_SUFFIX)
+}
+
+/// A fallback helper's name becomes part of a program name looked up on PATH: a path
+/// separator, `..` or a space would make it name some other file, and our own name would make
+/// every non-ECR request call us again.
+pub fn check_name(name: &str) -> Result<&str, String> {
+    let plain = name.len() <= 100
+        && name
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && !name.contains("..");
+    if !plain {
+        return Err(format!(
+            "fallback_helper {name:?} is not a helper name: give the part after \
+             docker-credential- (\"pass\", \"secretservice\", \"osxkeychain\", \"wincred\", \
+             \"desktop\"), without a path"
+        ));
+    }
+    // Case-insensitive: Windows and macOS file systems find `ECR-Login` under our name.
+    let lower = name.to_ascii_lowercase();
+    if lower == "ecr-login" || lower == "ecr-login.exe" {
+        return Err(format!(
+            "fallback_helper {name:?} is this helper itself, which would call itself for every \
+             registry that is not ECR; name the helper that keeps your other registries' \
+             credentials (\"pass\", \"desktop\", ...)"
+        ));
+    }
+    Ok(name)
+}
+
+/// Runs the configured fallback helper with `verb` and `stdin`, within the command's deadline.
+pub fn run(
+    name: &str,
+    verb: &str,
+    stdin: &[u8],
+    env: &Env,
+    settings: &Settings,
+) -> Result<Output, Error> {
+    let program = program(name);
+    if env.get(NESTED_VAR).is_some() {
+        return Err(Error::Fallback(format!(
+            "fallback helper {program} was started by this helper's fallback already \
+             ({NESTED_VAR} is set): it must not be this helper again"
+        )));
+    }
+    let path = find(&program, env)?;
+    debug!("{verb}: not ECR, asking {}", path.display());
+    let mut child = Command::new(&path)
+        .arg(verb)
+        .env(NESTED_VAR, "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::Fallback(format!("cannot run {}: {e}", path.display())))?;
+    let result = exchange(&mut child, stdin, settings.deadline);
+    if result.is_err() {
+        stop(&mut child);
+    }
+    result.map_err(|e| match e {
+        Failure::TimedOut => Error::FallbackTimedOut {
+            program,
+            after: settings.timeout,
+        },
+        Failure::TooLarge => Error::Fallback(format!(
+            "{program} answered more than {MAX_OUTPUT} bytes; stopped it"
+        )),
+        Failure::Io(e) => Error::Fallback(format!("talking to {program}: {e}")),
+    })
+}
+
+/// The fallback's `list` (empty when there is none); a failing one is a warning, never an
+/// error: `list` must not fail.
+pub fn list(env: &Env, settings: &Settings) -> BTreeMap<String, String> {
+    let Some(name) = &settings.config.fallback_helper else {
+        return BTreeMap::new();
+    };
+    list_of(name, env, settings).unwrap_or_else(|why| {
+        warn!("{why}; listing the ECR registries only");
+        BTreeMap::new()
+    })
+}
+
+fn list_of(name: &str, env: &Env, settings: &Settings) -> Result<BTreeMap<String, String>, String> {
+    let program = program(name);
+    // What the docker client sends; the reference helpers read no input for `list`.
+    let output = run(name, "list", b"unused", env, settings).map_err(|e| {
+        let message = e.to_string();
+        message
+            .strip_prefix("ecr-login: ")
+            .unwrap_or(&message)
+            .to_owned()
+    })?;
+    if output.code != 0 {
+        let said = crate::error::one_line(&String::from_utf8_lossy(&output.stdout));
+        return Err(format!(
+            "{program} list failed (exit code {}): {said}",
+            output.code
+        ));
+    }
+    serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("{program} list did not answer a JSON object of strings: {e}"))
+}
+
+/// `program` in the absolute directories of PATH. Relative entries (an empty one is the
+/// current directory) are skipped: they would run whatever file of that name lies in the
+/// directory the client happened to start in, which Go's exec.LookPath, and so docker,
+/// refuses too.
+fn find(program: &str, env: &Env) -> Result<PathBuf, Error> {
+    let search = env.search_path().unwrap_or_default();
+    std::env::split_paths(search)
+        .filter(|dir| dir.is_absolute())
+        .map(|dir| dir.join(program))
+        .find(|candidate| is_executable(candidate))
+        .ok_or_else(|| Error::FallbackMissing {
+            program: program.to_owned(),
+            path: search.to_owned(),
+        })
+}
+
+#[cfg(unix)]
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
+}
+
+#[derive(Debug)]
+enum Failure {
+    TimedOut,
+    TooLarge,
+    Io(std::io::Error),
+}
+
+/// Feeds `stdin`, collects stdout and stderr, and waits for the exit, all before `deadline`.
+/// Threads do the pipe work so that a helper that reads nothing, or writes a lot before it
+/// reads, cannot block us past it; threads left blocked end with the process.
+fn exchange(child: &mut Child, stdin: &[u8], deadline: Instant) -> Result<Output, Failure> {
+    if let Some(mut pipe) = child.stdin.take() {
+        let input = stdin.to_vec();
+        // A helper that exits without reading its input closes the pipe: not our failure.
+        std::thread::spawn(move || drop(pipe.write_all(&input)));
+    }
+    let (sender, receiver) = mpsc::channel();
+    let readers = [
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    ];
+    for (index, pipe) in readers.into_iter().enumerate() {
+        let sender = sender.clone();
+        let Some(pipe) = pipe else {
+            let _ = sender.send((index, Ok(Vec::new())));
+            continue;
+        };
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let read = pipe.take(MAX_OUTPUT + 1).read_to_end(&mut bytes);
+            let _ = sender.send((index, read.map(|_| bytes)));
+        });
+    }
+    drop(sender);
+    let mut streams: [Option<Vec<u8>>; 2] = [None, None];
+    while streams.iter().any(Option::is_none) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let (index, read) = receiver.recv_timeout(left).map_err(|_| Failure::TimedOut)?;
+        let bytes = read.map_err(Failure::Io)?;
+        if bytes.len() as u64 > MAX_OUTPUT {
+            return Err(Failure::TooLarge);
+        }
+        streams[index] = Some(bytes);
+    }
+    // Both pipes are closed: the exit is a moment away, but a helper that closed them and
+    // lives on is still bounded.
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(Failure::Io)? {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            return Err(Failure::TimedOut);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let [stdout, stderr] = streams.map(Option::unwrap_or_default);
+    Ok(Output {
+        stdout,
+        stderr,
+        code: status
+            .code()
+            .map_or(1, |code| u8::try_from(code).unwrap_or(1)),
+    })
+}
+
+/// Kills a fallback that overran: on Linux with everything it started (stopped first, so
+/// nothing escapes to init), elsewhere the helper itself; then reaps it.
+fn stop(child: &mut Child) {
+    let killed = crate::process::kill_descendants();
+    let _ = child.kill();
+    let _ = child.wait();
+    debug!("stopped the fallback helper ({killed} processes killed)");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_plain_and_not_ours() {
+        for good in [
+            "pass",
+            "secretservice",
+            "osxkeychain",
+            "wincred",
+            "desktop",
+            "dev-containers-1a2b.c_d",
+        ] {
+            assert_eq!(check_name(good), Ok(good));
+        }
+        for bad in [
+            "",
+            "../bin/sh",
+            "a/b",
+            "a\\b",
+            "pass word",
+            "-x",
+            ".hidden",
+            "a..b",
+            "C:x",
+            "p\n",
+        ] {
+            let err = check_name(bad).unwrap_err();
+            assert!(err.contains("is not a helper name"), "{bad:?}: {err}");
+        }
+        for ours in ["ecr-login", "ECR-Login", "ecr-login.exe"] {
+            let err = check_name(ours).unwrap_err();
+            assert!(err.contains("is this helper itself"), "{ours:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn program_names() {
+        let expected = if cfg!(windows) {
+            "docker-credential-pass.exe"
+        } else {
+            "docker-credential-pass"
+        };
+        assert_eq!(program("pass"), expected);
+    }
+
+    #[test]
+    fn relative_path_entries_are_never_searched() {
+        let search = std::env::join_paths(["", ".", "bin"]).unwrap();
+        let env = Env::from_pairs([("PATH", search.to_str().unwrap())]);
+        let err = find(&program("pass"), &env).unwrap_err().to_string();
+        assert!(err.contains("docker-credential-pass"), "{err}");
+    }
+
+    #[test]
+    fn output_debug_hides_the_answer() {
+        let output = Output {
+            stdout: b"{\"Secret\":\"hunter2\"}".to_vec(),
+            stderr: Vec::new(),
+            code: 0,
+        };
+        assert!(!format!("{output:?}").contains("hunter2"));
+    }
+}
