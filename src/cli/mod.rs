@@ -20,6 +20,7 @@ use clap::Parser;
 use clap::error::ErrorKind;
 
 use crate::auths;
+use crate::config::Target;
 use crate::env::Env;
 use crate::error::{Error, escape_controls};
 use crate::kube;
@@ -68,8 +69,16 @@ pub fn main() -> ExitCode {
         Command::Erase => serve(Verb::Erase),
         Command::List => serve(Verb::List),
         Command::Version => serve(Verb::Version),
-        Command::Password { registry } => command_reply(with_settings(&env, |settings| {
-            let target = settings.config.resolve(&registry)?;
+        Command::Password {
+            registry,
+            region,
+            public,
+        } => command_reply(with_settings(&env, |settings| {
+            let target = match (registry, region, public) {
+                (Some(registry), _, _) => settings.config.resolve(&registry)?,
+                (None, Some(region), _) => Target::region(&region)?,
+                (None, None, _) => settings.config.resolve(crate::registry::PUBLIC_HOST)?,
+            };
             let token = auth::for_target(&target, &env, settings)?;
             Ok(format!("{}\n", token.password.expose()))
         })),

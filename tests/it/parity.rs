@@ -1,0 +1,238 @@
+//! What users of the AWS CLI expect to carry over: `password --region`/`--public`, the FIPS
+//! and dual-stack settings.
+
+use crate::support::*;
+
+#[test]
+fn password_for_a_region_is_signed_for_it_cached_and_kept_apart_from_hosts() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("region-pw", 43_200)));
+    let sandbox = Sandbox::new().static_keys().endpoints(&mock);
+    let run = sandbox.run(&["password", "--region", "us-west-2"], "");
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "region-pw\n"),
+        "{run:?}"
+    );
+    let requests = mock.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(header_of(&requests[0], "x-amz-target"), ECR_TARGET);
+    let auth = header_of(&requests[0], "authorization");
+    assert!(auth.contains("/us-west-2/ecr/aws4_request"), "{auth}");
+    let body: serde_json::Value = serde_json::from_slice(&requests[0].body).unwrap();
+    assert_eq!(body, serde_json::json!({}), "no registryIds");
+
+    let again = sandbox.run(&["password", "--region", "us-west-2"], "");
+    assert_eq!(again.stdout, "region-pw\n");
+    assert_eq!(mock.requests().len(), 1, "a cache hit");
+
+    // Another region, and a host in the same region, are other entries.
+    sandbox.run(&["password", "--region", "eu-central-1"], "");
+    let last = mock.requests().pop().unwrap();
+    assert!(header_of(&last, "authorization").contains("/eu-central-1/ecr/aws4_request"));
+    let host = "123456789012.dkr.ecr.us-west-2.amazonaws.com";
+    assert_eq!(sandbox.get(host).code, 0);
+    assert_eq!(mock.requests().len(), 3);
+    assert_eq!(sandbox.cache_entries().len(), 3);
+    // A region's entry has no host to offer docker.
+    assert_eq!(
+        sandbox.run(&["list"], "").stdout,
+        format!("{{\"{host}\":\"AWS\"}}\n")
+    );
+}
+
+#[test]
+fn password_public_goes_to_the_public_api() {
+    let mock = EcrMock::start();
+    mock.public(json_reply(public_reply("public-pw", 43_200)));
+    let sandbox = Sandbox::new().static_keys().endpoints(&mock);
+    for _ in 0..2 {
+        let run = sandbox.run(&["password", "--public"], "");
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (0, "public-pw\n"),
+            "{run:?}"
+        );
+    }
+    let requests = mock.requests();
+    assert_eq!(requests.len(), 1, "the second is a cache hit");
+    assert_eq!(header_of(&requests[0], "x-amz-target"), PUBLIC_TARGET);
+    assert!(
+        header_of(&requests[0], "authorization").contains("/us-east-1/ecr-public/aws4_request")
+    );
+    // The same entry as the host's.
+    assert_eq!(
+        sandbox.run(&["password", "public.ecr.aws"], "").stdout,
+        "public-pw\n"
+    );
+    assert_eq!(mock.requests().len(), 1);
+}
+
+#[test]
+fn password_wants_one_of_registry_region_public() {
+    let sandbox = Sandbox::new().static_keys();
+    let run = sandbox.run(&["password", "--region", "EU-WEST-1"], "");
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (
+            1,
+            "",
+            "ecr-login: --region \"EU-WEST-1\" is not an AWS region name (such as eu-west-1)\n"
+        )
+    );
+    for args in [
+        &["password", HOST, "--region", "eu-west-1"][..],
+        &["password", "--public", "--region", "us-east-1"],
+        &["password", HOST, "--public"],
+        &["password"],
+    ] {
+        let run = sandbox.run(args, "");
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert_eq!(run.stdout, "");
+        assert!(run.stderr.contains("error:"), "{args:?}: {}", run.stderr);
+    }
+}
+
+/// The API host of the first connection the proxy saw from one run (it refuses them all).
+fn api_host_of(sandbox: &Sandbox, proxy: &RecordingProxy, args: &[&str], stdin: &str) -> String {
+    let before = proxy.lines().len();
+    let run = sandbox.run(args, stdin);
+    assert_eq!(run.code, 1, "{args:?}: the proxy refuses everything");
+    let lines = proxy.lines();
+    let line = lines.get(before).cloned().unwrap_or_default();
+    line.strip_prefix("CONNECT ")
+        .and_then(|rest| rest.split(':').next())
+        .unwrap_or(&line)
+        .to_owned()
+}
+
+/// Variables, AWS config file, arguments, stdin, the API host expected.
+type Case<'a> = (
+    &'a [(&'a str, &'a str)],
+    &'a str,
+    &'a [&'a str],
+    &'a str,
+    &'a str,
+);
+
+#[test]
+fn fips_and_dual_stack_settings_pick_api_hosts_for_plain_hosts() {
+    let proxy = RecordingProxy::start();
+    let plain = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+    let get = ["get"];
+    let region = ["password", "--region", "us-east-1"];
+    let cases: [Case; 9] = [
+        (&[], "", &get, plain, "api.ecr.us-east-1.amazonaws.com"),
+        (
+            &[("AWS_USE_FIPS_ENDPOINT", "TRUE")],
+            "",
+            &get,
+            plain,
+            "api.ecr-fips.us-east-1.amazonaws.com",
+        ),
+        (
+            &[("AWS_USE_DUALSTACK_ENDPOINT", "true")],
+            "",
+            &get,
+            plain,
+            "ecr.us-east-1.api.aws",
+        ),
+        (
+            &[
+                ("AWS_USE_FIPS_ENDPOINT", "true"),
+                ("AWS_USE_DUALSTACK_ENDPOINT", "True"),
+            ],
+            "",
+            &region,
+            "",
+            "ecr-fips.us-east-1.api.aws",
+        ),
+        (
+            &[("AWS_PROFILE", "gov")],
+            "[profile gov]\nuse_fips_endpoint = true\n",
+            &get,
+            plain,
+            "api.ecr-fips.us-east-1.amazonaws.com",
+        ),
+        (
+            &[("AWS_PROFILE", "v6")],
+            "[profile v6]\nuse_dualstack_endpoint = true\n",
+            &region,
+            "",
+            "ecr.us-east-1.api.aws",
+        ),
+        // The environment wins over the profile, as in the SDK.
+        (
+            &[("AWS_PROFILE", "gov"), ("AWS_USE_FIPS_ENDPOINT", "false")],
+            "[profile gov]\nuse_fips_endpoint = true\n",
+            &get,
+            plain,
+            "api.ecr.us-east-1.amazonaws.com",
+        ),
+        // A FIPS or dual-stack host forces its own, whatever the settings say.
+        (
+            &[("AWS_USE_FIPS_ENDPOINT", "false")],
+            "",
+            &get,
+            "123456789012.dkr-ecr-fips.us-east-1.on.aws",
+            "ecr-fips.us-east-1.api.aws",
+        ),
+        (
+            &[("AWS_USE_DUALSTACK_ENDPOINT", "true")],
+            "",
+            &get,
+            "public.ecr.aws",
+            "ecr-public.us-east-1.api.aws",
+        ),
+    ];
+    for (vars, config, args, stdin, api) in cases {
+        let mut sandbox = Sandbox::new()
+            .static_keys()
+            .env("HTTPS_PROXY", proxy.url.clone())
+            .env("AWS_ECR_TIMEOUT", "5s");
+        for (k, v) in vars {
+            sandbox = sandbox.env(k, *v);
+        }
+        if !config.is_empty() {
+            sandbox.aws_file("config", config);
+        }
+        assert_eq!(
+            api_host_of(&sandbox, &proxy, args, stdin),
+            api,
+            "{vars:?} {config:?} {args:?} {stdin}"
+        );
+    }
+}
+
+#[test]
+fn an_override_wins_over_the_settings_and_the_cache_keeps_them_apart() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("p", 43_200)));
+    let plain = Sandbox::new().static_keys().endpoints(&mock);
+    let fips = plain
+        .clone_env()
+        .env("AWS_USE_FIPS_ENDPOINT", "true")
+        .env("AWS_USE_DUALSTACK_ENDPOINT", "true");
+    assert_eq!(
+        fips.get(HOST).stdout,
+        get_line(HOST, "p"),
+        "the override is used"
+    );
+    assert_eq!(plain.get(HOST).code, 0);
+    assert_eq!(mock.requests().len(), 2, "two entries, not one");
+    assert_eq!(fips.get(HOST).code, 0);
+    assert_eq!(plain.get(HOST).code, 0);
+    assert_eq!(mock.requests().len(), 2, "each a hit");
+    assert_eq!(plain.cache_entries().len(), 2);
+    let doctor = fips.run(&["doctor", HOST], "");
+    assert!(
+        doctor
+            .stdout
+            .contains("region        eu-west-1 (FIPS yes, dual-stack yes)")
+            && doctor
+                .stdout
+                .contains(&format!("endpoint      {}", mock.url())),
+        "{}",
+        doctor.stdout
+    );
+}
