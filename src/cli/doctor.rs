@@ -53,6 +53,12 @@ pub fn report(input: &str, env: &Env, out: &mut Report) -> bool {
             return false;
         }
     };
+    out.row(
+        "log file",
+        crate::log::file_path().map_or("none (AWS_ECR_LOG_FILE)".to_owned(), |p| {
+            format!("{} (every line, debug included)", p.display())
+        }),
+    );
     let config_path = settings.config.path.as_ref();
     out.row(
         "config file",

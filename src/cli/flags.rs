@@ -45,6 +45,7 @@ Environment:
   AWS_ECR_REFRESH_WINDOW  refresh a cached token this long before it expires (default 1h)
   AWS_ECR_CONFIG          config file (default ~/.config/docker-credential-ecr-login/config.toml)
   AWS_ECR_LOG             debug, info, warn (default), error or off; to stderr
+  AWS_ECR_LOG_FILE        also append every line, debug included, to this file (0600, 1 MiB, one rotation)
   AWS_CA_BUNDLE           CA bundle (PEM) for the API calls, replacing the system roots
   HTTPS_PROXY, NO_PROXY   proxy for the API calls";
 

@@ -180,6 +180,14 @@ fn reply(exchange: Exchange) -> ExitCode {
     if let Some(text) = &exchange.stderr {
         let _ = io::stderr().lock().write_all(text);
     }
+    // A failure's line (never a success's: that holds the password) in the log file, where
+    // it survives clients that show neither stdout nor stderr. Only the first line: a
+    // fallback helper's failure is passed through as it gave it.
+    if exchange.code != 0 {
+        let text = String::from_utf8_lossy(&exchange.stdout);
+        let line = text.lines().next().unwrap_or_default();
+        crate::log::record(&format!("answered (exit {}): ", exchange.code), line);
+    }
     write_stdout(&exchange.stdout);
     ExitCode::from(exchange.code)
 }
@@ -200,7 +208,9 @@ fn command_reply(result: Result<String, Error>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            write_stderr_line(&escape_controls(&e.to_string()));
+            let line = e.to_string();
+            write_stderr_line(&escape_controls(&line));
+            crate::log::record("failed (exit 1): ", &line);
             ExitCode::FAILURE
         }
     }

@@ -1,5 +1,5 @@
-//! What users of the AWS CLI expect to carry over: `password --region`/`--public`, the FIPS
-//! and dual-stack settings.
+//! What users of the AWS CLI and of the Go helper expect to carry over: `password --region`
+//! and `--public`, the FIPS and dual-stack settings, a log file.
 
 use crate::support::*;
 
@@ -235,4 +235,112 @@ fn an_override_wins_over_the_settings_and_the_cache_keeps_them_apart() {
         "{}",
         doctor.stdout
     );
+}
+
+/// Every line of a log file, checked to be one whole, stamped line of ours.
+fn log_lines(path: &std::path::Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    for line in &lines {
+        let mut parts = line.splitn(3, ' ');
+        let (stamp, pid, rest) = (parts.next(), parts.next(), parts.next());
+        assert!(
+            stamp.is_some_and(|s| s.len() == 24 && s.ends_with('Z'))
+                && pid.is_some_and(|p| p.starts_with('[') && p.ends_with(']'))
+                && rest.is_some_and(|r| {
+                    ["ecr-login: ", "answered (exit 1): ", "failed (exit 1): "]
+                        .iter()
+                        .any(|p| r.starts_with(p))
+                }),
+            "not a whole log line: {line:?}"
+        );
+    }
+    lines
+}
+
+#[test]
+fn the_log_file_gets_every_line_and_every_failure_but_no_secret() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("log-file-pw", 43_200)));
+    let sandbox = Sandbox::new().static_keys().endpoints(&mock);
+    let path = sandbox.home.path().join("logs/helper/ecr.log");
+    let sandbox = sandbox.env("AWS_ECR_LOG_FILE", path.display().to_string());
+    let miss = sandbox.get(HOST);
+    let hit = sandbox.get(HOST);
+    assert_eq!(miss.stdout, get_line(HOST, "log-file-pw"));
+    assert_eq!(
+        (miss.stderr.as_str(), hit.stderr.as_str()),
+        ("", ""),
+        "stderr stays at warn"
+    );
+    let no_keys = sandbox.clone_env().without("AWS_ACCESS_KEY_ID");
+    assert_eq!(no_keys.get(HOST).code, 1);
+    assert_eq!(sandbox.run(&["password", "docker.io"], "").code, 1);
+    let doctor = sandbox.run(&["doctor", HOST], "");
+
+    let text = log_lines(&path).join("\n");
+    for expected in [
+        "ecr-login: debug: cache miss",
+        "ecr-login: debug: AWS credentials from environment",
+        "ecr-login: debug: cache hit",
+        "answered (exit 1): ecr-login: no AWS credentials",
+        "failed (exit 1): ecr-login: \"docker.io\" is not an ECR registry host",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    assert!(!text.contains("log-file-pw") && !text.contains(&b64("AWS:log-file-pw")));
+    assert!(!text.contains("secretsecret"));
+    assert!(
+        doctor
+            .stdout
+            .contains(&format!("log file      {} (every line", path.display())),
+        "{}",
+        doctor.stdout
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        assert_eq!(mode(path.parent().unwrap().parent().unwrap()), 0o700);
+    }
+}
+
+#[test]
+fn concurrent_processes_append_whole_lines() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("p", 43_200)));
+    let sandbox = Sandbox::new().static_keys().endpoints(&mock);
+    let path = sandbox.home.path().join("ecr.log");
+    let sandbox = sandbox.env("AWS_ECR_LOG_FILE", path.display().to_string());
+    for child in sandbox.spawn_gets(12, HOST) {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), get_line(HOST, "p"));
+    }
+    let lines = log_lines(&path);
+    let hits = lines.iter().filter(|l| l.contains("cache hit")).count();
+    assert!(lines.len() >= 12 && hits >= 11, "{lines:#?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_log_file_that_cannot_be_written_never_fails_a_get() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("p", 43_200)));
+    let sandbox = Sandbox::new().static_keys().endpoints(&mock);
+    let victim = sandbox.home.path().join("victim");
+    std::fs::write(&victim, "keep\n").unwrap();
+    let link = sandbox.home.path().join("ecr.log");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let sandbox = sandbox.env("AWS_ECR_LOG_FILE", link.display().to_string());
+    let run = sandbox.get(HOST);
+    assert_eq!((run.code, run.stdout), (0, get_line(HOST, "p")));
+    assert!(
+        run.stderr.contains("cannot write the log file") && run.stderr.contains("symbolic link"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "one warning per process");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep\n");
 }
