@@ -344,3 +344,25 @@ fn a_log_file_that_cannot_be_written_never_fails_a_get() {
     assert_eq!(run.stderr.lines().count(), 1, "one warning per process");
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep\n");
 }
+
+#[test]
+fn an_aws_login_profile_without_a_login_says_to_run_aws_login() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("never", 43_200)));
+    let sandbox = Sandbox::new().endpoints(&mock).env("AWS_PROFILE", "dev");
+    sandbox.aws_file(
+        "config",
+        "[profile dev]\nlogin_session = arn:aws:iam::123456789012:user/Admin\nregion = eu-west-1\n",
+    );
+    let run = sandbox.get(HOST);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout.lines().count(), 1, "{run:?}");
+    assert!(
+        run.stdout
+            .starts_with(r#"ecr-login: cannot load AWS credentials for profile "dev": "#)
+            && run.stdout.contains("login")
+            && run.stdout.ends_with("; run 'aws login --profile dev'\n"),
+        "{run:?}"
+    );
+    assert!(mock.requests().is_empty());
+}
