@@ -164,9 +164,8 @@ fn failed(profile: Option<&str>, source: &str, err: &CredentialsError) -> Error 
     let lower = cause.to_ascii_lowercase();
     // The SDK's error types are private; their text is what says which login is missing.
     // `aws login` (a profile's `login_session`) keeps its tokens under ~/.aws/login/cache.
-    let login = lower.contains("login token")
-        || lower.contains("/login/cache/")
-        || lower.contains("\\login\\cache\\");
+    // (On Windows the SDK joins that path with both separators.)
+    let login = lower.contains("login token") || lower.replace('\\', "/").contains("/login/cache/");
     let command = if login { "aws login" } else { "aws sso login" };
     let hint =
         (login || lower.contains("sso") || lower.contains("expired")).then(|| match profile {
@@ -190,6 +189,11 @@ mod tests {
             "failed to read `/home/u/.aws/login/cache/36db.json`: No such file or directory",
         );
         let e = failed(Some("dev"), "profile", &missing).to_string();
+        assert!(e.ends_with("; run 'aws login --profile dev'"), "{e}");
+        let windows = CredentialsError::unhandled(
+            "failed to read `C:\\Users\\u\\.aws/login/cache\\36db.json`: Path not found.",
+        );
+        let e = failed(Some("dev"), "profile", &windows).to_string();
         assert!(e.ends_with("; run 'aws login --profile dev'"), "{e}");
         let expired = CredentialsError::unhandled("cached Login token is expired");
         let e = failed(None, "profile", &expired).to_string();
