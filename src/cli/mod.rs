@@ -208,9 +208,7 @@ fn command_reply(result: Result<String, Error>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            let line = e.to_string();
-            write_stderr_line(&escape_controls(&line));
-            crate::log::record("failed (exit 1): ", &line);
+            write_stderr_line(&escape_controls(&e.to_string()));
             ExitCode::FAILURE
         }
     }
@@ -233,7 +231,9 @@ fn write_stdout(text: impl AsRef<[u8]>) {
     let _ = out.write_all(text.as_ref()).and_then(|()| out.flush());
 }
 
-/// One line on stderr, ignoring a closed stderr like [`write_stdout`] does a closed stdout.
+/// One line on stderr, ignoring a closed stderr like [`write_stdout`] does a closed stdout,
+/// and the same line in the log file (`AWS_ECR_LOG_FILE`), where it outlives the terminal.
 fn write_stderr_line(line: &str) {
     let _ = writeln!(io::stderr().lock(), "{line}");
+    crate::log::record("", line);
 }

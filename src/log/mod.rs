@@ -85,7 +85,7 @@ pub fn emit(level: Level, label: &str, message: fmt::Arguments<'_>) {
 }
 
 /// Puts `line` in the log file only (it went to the user some other way: a protocol answer
-/// on stdout, a command's error on stderr).
+/// on stdout, a command's error written to stderr by the front end).
 pub fn record(label: &str, line: &str) {
     if let Some(file) = FILE.get() {
         file.append(&format!("{label}{}", crate::error::escape_controls(line)));
