@@ -68,6 +68,8 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-ecr-login' -S
             break
         }
         'docker-credential-ecr-login;password' {
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'The token for this region''s registries (the account of the credentials in use)')
+            [CompletionResult]::new('--public', '--public', [CompletionResultType]::ParameterName, 'The token for ECR Public (public.ecr.aws), whose API is in us-east-1')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

@@ -544,12 +544,16 @@ _docker__credential__ecr__login() {
             return 0
             ;;
         docker__subcmd__credential__subcmd__ecr__subcmd__login__subcmd__password)
-            opts="-h --help"
+            opts="-h --region --public --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

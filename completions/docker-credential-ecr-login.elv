@@ -59,6 +59,8 @@ set edit:completion:arg-completer[docker-credential-ecr-login] = {|@words|
             cand --help 'Print help'
         }
         &'docker-credential-ecr-login;password'= {
+            cand --region 'The token for this region''s registries (the account of the credentials in use)'
+            cand --public 'The token for ECR Public (public.ecr.aws), whose API is in us-east-1'
             cand -h 'Print help'
             cand --help 'Print help'
         }

@@ -46,6 +46,8 @@ complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_u
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand erase" -s h -l help -d 'Print help'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand list" -s h -l help -d 'Print help'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand version" -s h -l help -d 'Print help'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand password" -l region -d 'The token for this region\'s registries (the account of the credentials in use)' -r
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand password" -l public -d 'The token for ECR Public (public.ecr.aws), whose API is in us-east-1'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand password" -s h -l help -d 'Print help'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand dockerconfig" -s h -l help -d 'Print help'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand configure" -l docker-config -d 'Docker config file or directory [default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json]' -r -F

@@ -80,6 +80,18 @@ struct RawAccount {
     profile: Option<String>,
 }
 
+impl Target {
+    /// The caller's registry in `region` (`password --region`): no host, so no alias and no
+    /// configured profile; the environment's credentials.
+    pub fn region(region: &str) -> Result<Target, Error> {
+        Ok(Target {
+            registry: Registry::for_region(region).map_err(Error::Config)?,
+            profile: None,
+            alias: None,
+        })
+    }
+}
+
 impl Config {
     /// The file at `path`; when it is not `explicit` (the default location) a missing file is
     /// an empty config.

@@ -173,17 +173,24 @@ fn file_stamp(path: &std::path::Path) -> String {
     }
 }
 
-/// The cache key of a registry for an identity: service, account, region, endpoint flavour and
-/// identity, hashed into a file-name-safe string.
+/// The cache key of a registry for an identity: service, account, host, region, endpoint
+/// flavour (FIPS and dual-stack as in effect, host and settings together) and identity,
+/// hashed into a file-name-safe string.
 pub fn cache_key(registry: &Registry, identity: &Identity) -> String {
     let service = match &registry.service {
         Service::Private { account } => format!("ecr:{account}"),
+        // No `:`: a region's entry can never share a key with an account's.
+        Service::PrivateInRegion => "ecr-region".to_owned(),
         Service::Public => "ecr-public".to_owned(),
     };
     let mut hash = Sha256::new();
+    // The host too: a plain host with FIPS turned on by a setting reaches the same endpoint
+    // as the FIPS host, but each entry is served only for its own host, so they must not
+    // take turns overwriting one file.
     hash.update(
         format!(
-            "{service}\n{}\nfips={}\ndualstack={}\n{}\n",
+            "{service}\n{}\n{}\nfips={}\ndualstack={}\n{}\n",
+            registry.host,
             registry.region,
             registry.fips,
             registry.dual_stack,
@@ -349,6 +356,32 @@ mod tests {
             key(&env, "123456789012.dkr.ecr-fips.us-east-1.amazonaws.com"),
             key(&env, "123456789012.dkr-ecr.us-east-1.on.aws"),
             key(&env, "public.ecr.aws"),
+            cache_key(
+                &Registry::for_region("us-east-1").unwrap(),
+                &Identity::current(&env, None),
+            ),
+            cache_key(
+                &Registry::for_region("us-west-2").unwrap(),
+                &Identity::current(&env, None),
+            ),
+            cache_key(
+                &Registry::for_region("us-east-1")
+                    .unwrap()
+                    .with_settings(Some(true), None),
+                &Identity::current(&env, None),
+            ),
+            cache_key(
+                &Registry::for_region("us-east-1")
+                    .unwrap()
+                    .with_settings(None, Some(true)),
+                &Identity::current(&env, None),
+            ),
+            cache_key(
+                &Registry::parse(HOST)
+                    .unwrap()
+                    .with_settings(Some(true), None),
+                &Identity::current(&env, None),
+            ),
         ];
         for (i, a) in keys.iter().enumerate() {
             assert_eq!(a.len(), 32);

@@ -1,7 +1,7 @@
 //! Every setting of ours, resolved once per command and passed down.
 //!
-//! The bound on a command, the refresh window, where the cache and the config file live, and
-//! the config file itself: read from [`Env`] (and the file it names) in one place, so no
+//! The bound on a command, the refresh window, where the cache and the config file live, the
+//! FIPS and dual-stack settings, and the config file itself: read from [`Env`] (and the file it names) in one place, so no
 //! module below goes looking for a variable of its own and tests can hand in any of them.
 
 use std::path::PathBuf;
@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::env::{Env, parse_duration};
 use crate::error::Error;
 use crate::log::warn;
+use crate::registry::Registry;
 
 /// How long before expiry a cached token is refreshed (`AWS_ECR_REFRESH_WINDOW`).
 pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::from_secs(3600);
@@ -34,6 +35,11 @@ pub struct Settings {
     pub cache_dir: Option<PathBuf>,
     /// The config file, `Config::default()` when there is none.
     pub config: Config,
+    /// `AWS_USE_FIPS_ENDPOINT`; `None` when unset (a profile's `use_fips_endpoint` may then
+    /// apply: the SDK reads it on a miss, and the identity covers the profile's file).
+    pub use_fips: Option<bool>,
+    /// `AWS_USE_DUALSTACK_ENDPOINT`, likewise.
+    pub use_dual_stack: Option<bool>,
 }
 
 impl Settings {
@@ -58,7 +64,17 @@ impl Settings {
             refresh_window,
             cache_dir: cache_dir(env),
             config,
+            use_fips: flag(env, "AWS_USE_FIPS_ENDPOINT"),
+            use_dual_stack: flag(env, "AWS_USE_DUALSTACK_ENDPOINT"),
         })
+    }
+
+    /// `registry` with the FIPS and dual-stack settings of the environment applied: the
+    /// registry a token is fetched and cached for.
+    pub fn effective(&self, registry: &Registry) -> Registry {
+        registry
+            .clone()
+            .with_settings(self.use_fips, self.use_dual_stack)
     }
 
     /// [`Settings::load`], or for what must never fail (`list`) the defaults in place of
@@ -72,8 +88,24 @@ impl Settings {
                 refresh_window: DEFAULT_REFRESH_WINDOW,
                 cache_dir: cache_dir(env),
                 config: Config::default(),
+                use_fips: flag(env, "AWS_USE_FIPS_ENDPOINT"),
+                use_dual_stack: flag(env, "AWS_USE_DUALSTACK_ENDPOINT"),
             }
         })
+    }
+}
+
+/// A boolean AWS setting read as the SDK reads it: `true` or `false` in any case. Anything
+/// else is ignored with a warning, as the SDK ignores it, so both agree on the endpoint.
+fn flag(env: &Env, var: &str) -> Option<bool> {
+    let value = env.get(var)?;
+    if value.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if value.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        warn!("{var}={value:?} is neither true nor false; ignoring it, as the AWS SDK does");
+        None
     }
 }
 
@@ -146,6 +178,31 @@ mod tests {
         );
         let off = Env::from_pairs(homes.into_iter().chain([("AWS_ECR_DISABLE_CACHE", "1")]));
         assert_eq!(Settings::load(&off).unwrap().cache_dir, None);
+    }
+
+    #[test]
+    fn endpoint_flags_read_as_the_sdk_reads_them() {
+        let f = |v| {
+            flag(
+                &Env::from_pairs([("AWS_USE_FIPS_ENDPOINT", v)]),
+                "AWS_USE_FIPS_ENDPOINT",
+            )
+        };
+        assert_eq!(
+            (f("true"), f("TRUE"), f("True")),
+            (Some(true), Some(true), Some(true))
+        );
+        assert_eq!((f("false"), f("FALSE")), (Some(false), Some(false)));
+        assert_eq!((f("yes"), f("1"), f("")), (None, None, None));
+        let env = Env::from_pairs([
+            ("AWS_USE_FIPS_ENDPOINT", "true"),
+            ("AWS_USE_DUALSTACK_ENDPOINT", "false"),
+            ("AWS_ECR_DISABLE_CACHE", "1"),
+        ]);
+        let settings = Settings::load(&env).unwrap();
+        let plain = Registry::parse("123456789012.dkr.ecr.us-east-1.amazonaws.com").unwrap();
+        let effective = settings.effective(&plain);
+        assert!(effective.fips && !effective.dual_stack);
     }
 
     #[test]

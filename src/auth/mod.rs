@@ -41,7 +41,8 @@ pub fn for_target_as(
     settings: &Settings,
     web_identity: Option<WebIdentity>,
 ) -> Result<Served, Error> {
-    let registry = &target.registry;
+    // FIPS and dual-stack as set: part of the cache key, and what the fetch asks for.
+    let registry = &settings.effective(&target.registry);
     let mut identity = Identity::current(env, target.profile.as_deref());
     if let Some(role) = &web_identity {
         identity = identity.assuming(&role.role_arn, role.token.expose());
@@ -58,7 +59,8 @@ pub fn for_target_as(
 pub fn erase(target: &Target, env: &Env, settings: &Settings) {
     if let Some(cache) = Cache::open(settings) {
         let identity = Identity::current(env, target.profile.as_deref());
-        if let Err(e) = cache.remove(&cache_key(&target.registry, &identity)) {
+        let registry = settings.effective(&target.registry);
+        if let Err(e) = cache.remove(&cache_key(&registry, &identity)) {
             warn!("cannot delete the cached token of {}: {e}", target.registry);
         }
     }

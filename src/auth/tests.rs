@@ -41,6 +41,8 @@ impl World {
                 timeout: Duration::from_secs(5),
                 cache_dir: None,
                 config: crate::config::Config::default(),
+                use_fips: None,
+                use_dual_stack: None,
             },
             fetches: Cell::new(0),
         }

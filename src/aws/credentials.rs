@@ -4,7 +4,8 @@
 //! but we run it ourselves for three reasons: to know which source answered (`doctor`, logs),
 //! to give the metadata service a single short try, and to tell "there are no credentials"
 //! (ECR Public then falls back to anonymous) from "credentials exist but failed" (an expired
-//! SSO session must be reported, not hidden).
+//! SSO session must be reported, not hidden). Profiles with `login_session` (`aws login`) are
+//! the profile source's too (aws-config's `credentials-login` feature).
 
 use std::time::Duration;
 
@@ -161,13 +162,44 @@ pub async fn assume_role(
 fn failed(profile: Option<&str>, source: &str, err: &CredentialsError) -> Error {
     let cause = format!("{source}: {}", error_chain(err));
     let lower = cause.to_ascii_lowercase();
-    let hint = (lower.contains("sso") || lower.contains("expired")).then(|| match profile {
-        Some(p) => format!("run 'aws sso login --profile {p}'"),
-        None => "run 'aws sso login'".to_owned(),
-    });
+    // The SDK's error types are private; their text is what says which login is missing.
+    // `aws login` (a profile's `login_session`) keeps its tokens under ~/.aws/login/cache.
+    // (On Windows the SDK joins that path with both separators.)
+    let login = lower.contains("login token") || lower.replace('\\', "/").contains("/login/cache/");
+    let command = if login { "aws login" } else { "aws sso login" };
+    let hint =
+        (login || lower.contains("sso") || lower.contains("expired")).then(|| match profile {
+            Some(p) => format!("run '{command} --profile {p}'"),
+            None => format!("run '{command}'"),
+        });
     Error::CredentialsFailed {
         profile: profile.map(str::to_owned),
         cause,
         hint,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_login_says_which_login() {
+        let missing = CredentialsError::unhandled(
+            "failed to read `/home/u/.aws/login/cache/36db.json`: No such file or directory",
+        );
+        let e = failed(Some("dev"), "profile", &missing).to_string();
+        assert!(e.ends_with("; run 'aws login --profile dev'"), "{e}");
+        let windows = CredentialsError::unhandled(
+            "failed to read `C:\\Users\\u\\.aws/login/cache\\36db.json`: Path not found.",
+        );
+        let e = failed(Some("dev"), "profile", &windows).to_string();
+        assert!(e.ends_with("; run 'aws login --profile dev'"), "{e}");
+        let expired = CredentialsError::unhandled("cached Login token is expired");
+        let e = failed(None, "profile", &expired).to_string();
+        assert!(e.ends_with("; run 'aws login'"), "{e}");
+        let sso = CredentialsError::unhandled("the SSO session has expired");
+        let e = failed(Some("prod"), "profile", &sso).to_string();
+        assert!(e.ends_with("; run 'aws sso login --profile prod'"), "{e}");
     }
 }

@@ -182,10 +182,12 @@ async fn fetch(
     // when credentials then fail.
     let sdk = sdk_config(region, http, options).await;
     let endpoint = match registry.service {
-        Service::Private { .. } => endpoint_override(&sdk, "ECR"),
+        Service::Private { .. } | Service::PrivateInRegion => endpoint_override(&sdk, "ECR"),
         Service::Public => endpoint_override(&sdk, "ECR PUBLIC"),
     };
-    let url = api_endpoint(registry, &endpoint).await;
+    let (fips, dual_stack) =
+        endpoint::endpoint_flags(registry, &endpoint, endpoint::sdk_flags(&sdk));
+    let url = api_endpoint(registry, &endpoint, (fips, dual_stack)).await;
     debug!("API endpoint for {registry}: {url}");
     trace.endpoint = Some(url);
 
@@ -208,9 +210,8 @@ async fn fetch(
         resolved.source,
         started.elapsed()
     );
-    let (fips, dual_stack) = endpoint::endpoint_flags(registry, &endpoint);
     match registry.service {
-        Service::Private { .. } => {
+        Service::Private { .. } | Service::PrivateInRegion => {
             let conf = aws_sdk_ecr::config::Builder::from(&sdk)
                 .credentials_provider(resolved.credentials)
                 .use_fips(fips)

@@ -53,6 +53,12 @@ pub fn report(input: &str, env: &Env, out: &mut Report) -> bool {
             return false;
         }
     };
+    out.row(
+        "log file",
+        crate::log::file_path().map_or("none (AWS_ECR_LOG_FILE)".to_owned(), |p| {
+            format!("{} (every line, debug included)", p.display())
+        }),
+    );
     let config_path = settings.config.path.as_ref();
     out.row(
         "config file",
@@ -65,7 +71,7 @@ pub fn report(input: &str, env: &Env, out: &mut Report) -> bool {
         );
         return false;
     };
-    let registry = &target.registry;
+    let registry = &settings.effective(&target.registry);
     if let Some(alias) = &target.alias {
         out.row("alias", format_args!("{alias} -> {}", registry.host));
     }
@@ -73,6 +79,10 @@ pub fn report(input: &str, env: &Env, out: &mut Report) -> bool {
         Service::Private { account } => {
             out.row("service", format_args!("ECR (private), account {account}"));
         }
+        Service::PrivateInRegion => out.row(
+            "service",
+            "ECR (private), the account of the credentials in use",
+        ),
         Service::Public => out.row("service", "ECR Public"),
     }
     out.row(

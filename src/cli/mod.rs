@@ -20,6 +20,7 @@ use clap::Parser;
 use clap::error::ErrorKind;
 
 use crate::auths;
+use crate::config::Target;
 use crate::env::Env;
 use crate::error::{Error, escape_controls};
 use crate::kube;
@@ -68,8 +69,16 @@ pub fn main() -> ExitCode {
         Command::Erase => serve(Verb::Erase),
         Command::List => serve(Verb::List),
         Command::Version => serve(Verb::Version),
-        Command::Password { registry } => command_reply(with_settings(&env, |settings| {
-            let target = settings.config.resolve(&registry)?;
+        Command::Password {
+            registry,
+            region,
+            public,
+        } => command_reply(with_settings(&env, |settings| {
+            let target = match (registry, region, public) {
+                (Some(registry), _, _) => settings.config.resolve(&registry)?,
+                (None, Some(region), _) => Target::region(&region)?,
+                (None, None, _) => settings.config.resolve(crate::registry::PUBLIC_HOST)?,
+            };
             let token = auth::for_target(&target, &env, settings)?;
             Ok(format!("{}\n", token.password.expose()))
         })),
@@ -171,6 +180,14 @@ fn reply(exchange: Exchange) -> ExitCode {
     if let Some(text) = &exchange.stderr {
         let _ = io::stderr().lock().write_all(text);
     }
+    // A failure's line (never a success's: that holds the password) in the log file, where
+    // it survives clients that show neither stdout nor stderr. Only the first line: a
+    // fallback helper's failure is passed through as it gave it.
+    if exchange.code != 0 {
+        let text = String::from_utf8_lossy(&exchange.stdout);
+        let line = text.lines().next().unwrap_or_default();
+        crate::log::record(&format!("answered (exit {}): ", exchange.code), line);
+    }
     write_stdout(&exchange.stdout);
     ExitCode::from(exchange.code)
 }
@@ -214,7 +231,9 @@ fn write_stdout(text: impl AsRef<[u8]>) {
     let _ = out.write_all(text.as_ref()).and_then(|()| out.flush());
 }
 
-/// One line on stderr, ignoring a closed stderr like [`write_stdout`] does a closed stdout.
+/// One line on stderr, ignoring a closed stderr like [`write_stdout`] does a closed stdout,
+/// and the same line in the log file (`AWS_ECR_LOG_FILE`), where it outlives the terminal.
 fn write_stderr_line(line: &str) {
     let _ = writeln!(io::stderr().lock(), "{line}");
+    crate::log::record("", line);
 }

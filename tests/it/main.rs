@@ -16,6 +16,7 @@ mod kube_api;
 mod kube_apply;
 mod kubernetes;
 mod node;
+mod parity;
 mod protocol;
 mod reliability;
 mod support;

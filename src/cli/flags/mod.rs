@@ -42,12 +42,14 @@ Try it by hand:
 Environment:
   AWS_PROFILE, AWS_ACCESS_KEY_ID, ...  the usual AWS credential sources
   AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL_ECR_PUBLIC, AWS_ENDPOINT_URL  API endpoint overrides
+  AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT  true: FIPS / dual-stack API endpoints
   AWS_ECR_TIMEOUT         bound on every command, from its start (default 15s)
   AWS_ECR_CACHE_DIR       cache directory (default ~/.cache/docker-credential-ecr-login)
   AWS_ECR_DISABLE_CACHE   any value turns the cache off
   AWS_ECR_REFRESH_WINDOW  refresh a cached token this long before it expires (default 1h)
   AWS_ECR_CONFIG          config file (default ~/.config/docker-credential-ecr-login/config.toml)
   AWS_ECR_LOG             debug, info, warn (default), error or off; to stderr
+  AWS_ECR_LOG_FILE        also append every line, debug included, to this file (0600, 1 MiB, one rotation)
   AWS_CA_BUNDLE           CA bundle (PEM) for the API calls, replacing the system roots
   HTTPS_PROXY, NO_PROXY   proxy for the API calls";
 
@@ -89,13 +91,26 @@ pub enum Command {
     Version,
     /// Print the password alone, like `aws ecr get-login-password` but cached.
     #[command(after_help = "\
+A registry, --region or --public, one of them. With --region the password is the one
+`aws ecr get-login-password --region R` prints: it opens every registry the credentials may
+use in that region.
+
 Examples:
   docker-credential-ecr-login password 123456789012.dkr.ecr.eu-west-1.amazonaws.com \\
     | helm registry login --username AWS --password-stdin 123456789012.dkr.ecr.eu-west-1.amazonaws.com
-  docker-credential-ecr-login password public.ecr.aws | oras login -u AWS --password-stdin public.ecr.aws")]
+  docker-credential-ecr-login password --region eu-west-1 \\
+    | docker login --username AWS --password-stdin 123456789012.dkr.ecr.eu-west-1.amazonaws.com
+  docker-credential-ecr-login password --public | oras login -u AWS --password-stdin public.ecr.aws")]
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["registry", "region", "public"])))]
     Password {
         /// Registry host (or a configured alias).
-        registry: String,
+        registry: Option<String>,
+        /// The token for this region's registries (the account of the credentials in use).
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
+        /// The token for ECR Public (public.ecr.aws), whose API is in us-east-1.
+        #[arg(long)]
+        public: bool,
     },
     /// Print a docker config.json ({"auths": ...}) holding the registries' credentials.
     #[command(after_help = "\
