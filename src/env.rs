@@ -46,6 +46,12 @@ impl Env {
         }
     }
 
+    /// Every variable, for a library that takes the environment as a map (the AWS SDK's
+    /// profile loader).
+    pub fn to_map(&self) -> HashMap<String, String> {
+        self.vars.clone()
+    }
+
     /// A variable's value; unset and empty are the same thing, as for most AWS variables.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.vars

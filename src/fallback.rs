@@ -13,9 +13,9 @@
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use crate::env::Env;
@@ -165,31 +165,12 @@ fn list_of(name: &str, env: &Env, settings: &Settings) -> Result<BTreeMap<String
         .map_err(|e| format!("{program} list did not answer a JSON object of strings: {e}"))
 }
 
-/// `program` in the absolute directories of PATH. Relative entries (an empty one is the
-/// current directory) are skipped: they would run whatever file of that name lies in the
-/// directory the client happened to start in, which Go's exec.LookPath, and so docker,
-/// refuses too.
+/// `program` in the absolute directories of PATH (see [`crate::process::find_program`]).
 fn find(program: &str, env: &Env) -> Result<PathBuf, Error> {
-    let search = env.search_path().unwrap_or_default();
-    std::env::split_paths(search)
-        .filter(|dir| dir.is_absolute())
-        .map(|dir| dir.join(program))
-        .find(|candidate| is_executable(candidate))
-        .ok_or_else(|| Error::FallbackMissing {
-            program: program.to_owned(),
-            path: search.to_owned(),
-        })
-}
-
-#[cfg(unix)]
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.is_file())
+    crate::process::find_program(program, env).ok_or_else(|| Error::FallbackMissing {
+        program: program.to_owned(),
+        path: env.search_path().unwrap_or_default().to_owned(),
+    })
 }
 
 #[derive(Debug)]
@@ -199,9 +180,27 @@ enum Failure {
     Io(std::io::Error),
 }
 
+/// How long the pipes may stay open once the helper has exited. What it wrote before exiting
+/// is already in the pipe; a program it started (an agent) may hold the pipe for hours.
+const DRAIN: Duration = Duration::from_millis(200);
+
+/// How often we look whether the helper has exited: often once its pipes are closed (the exit
+/// is a moment away), less often while they are open (it is still talking, or something it
+/// started holds them).
+const POLL: Duration = Duration::from_millis(2);
+const POLL_OPEN: Duration = Duration::from_millis(20);
+
+/// One pipe's bytes, filled by its reader thread as they arrive, so that what a helper wrote
+/// can be taken even when the pipe never closes.
+type Collected = Arc<Mutex<Vec<u8>>>;
+
 /// Feeds `stdin`, collects stdout and stderr, and waits for the exit, all before `deadline`.
 /// Threads do the pipe work so that a helper that reads nothing, or writes a lot before it
 /// reads, cannot block us past it; threads left blocked end with the process.
+///
+/// The exit, not the end of its output, is the answer: a helper whose child keeps the pipes
+/// open (`pass` starting a `gpg-agent`) has answered once it exits, and gets [`DRAIN`] to
+/// let the last of its output through.
 fn exchange(child: &mut Child, stdin: &[u8], deadline: Instant) -> Result<Output, Failure> {
     if let Some(mut pipe) = child.stdin.take() {
         let input = stdin.to_vec();
@@ -219,41 +218,55 @@ fn exchange(child: &mut Child, stdin: &[u8], deadline: Instant) -> Result<Output
             .take()
             .map(|p| Box::new(p) as Box<dyn Read + Send>),
     ];
-    for (index, pipe) in readers.into_iter().enumerate() {
+    let mut collected: [Collected; 2] = Default::default();
+    for ((index, pipe), buffer) in readers.into_iter().enumerate().zip(&mut collected) {
         let sender = sender.clone();
-        let Some(pipe) = pipe else {
-            let _ = sender.send((index, Ok(Vec::new())));
-            continue;
-        };
+        let buffer = Arc::clone(buffer);
         std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let read = pipe.take(MAX_OUTPUT + 1).read_to_end(&mut bytes);
-            let _ = sender.send((index, read.map(|_| bytes)));
+            let ended = match pipe {
+                Some(pipe) => collect(pipe, &buffer),
+                None => Ok(()),
+            };
+            let _ = sender.send((index, ended));
         });
     }
     drop(sender);
-    let mut streams: [Option<Vec<u8>>; 2] = [None, None];
-    while streams.iter().any(Option::is_none) {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let (index, read) = receiver.recv_timeout(left).map_err(|_| Failure::TimedOut)?;
-        let bytes = read.map_err(Failure::Io)?;
-        if bytes.len() as u64 > MAX_OUTPUT {
+    let mut ended = [false; 2];
+    let take_end = |ended: &mut [bool; 2], wait: Duration| -> Result<(), Failure> {
+        if let Ok((index, result)) = receiver.recv_timeout(wait) {
+            result.map_err(Failure::Io)?;
+            ended[index] = true;
+        }
+        if collected.iter().any(|b| lock(b).len() as u64 > MAX_OUTPUT) {
             return Err(Failure::TooLarge);
         }
-        streams[index] = Some(bytes);
-    }
-    // Both pipes are closed: the exit is a moment away, but a helper that closed them and
-    // lives on is still bounded.
+        Ok(())
+    };
     let status = loop {
         if let Some(status) = child.try_wait().map_err(Failure::Io)? {
             break status;
         }
-        if Instant::now() >= deadline {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
             return Err(Failure::TimedOut);
         }
-        std::thread::sleep(Duration::from_millis(2));
+        let poll = if ended.iter().all(|e| *e) {
+            POLL
+        } else {
+            POLL_OPEN
+        };
+        take_end(&mut ended, poll.min(left))?;
     };
-    let [stdout, stderr] = streams.map(Option::unwrap_or_default);
+    let drained = (Instant::now() + DRAIN).min(deadline);
+    while !ended.iter().all(|e| *e) {
+        let left = drained.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            debug!("the fallback helper exited, but something it started holds its output open");
+            break;
+        }
+        take_end(&mut ended, left)?;
+    }
+    let [stdout, stderr] = collected.map(|b| std::mem::take(&mut *lock(&b)));
     Ok(Output {
         stdout,
         stderr,
@@ -261,6 +274,32 @@ fn exchange(child: &mut Child, stdin: &[u8], deadline: Instant) -> Result<Output
             .code()
             .map_or(1, |code| u8::try_from(code).unwrap_or(1)),
     })
+}
+
+/// Reads `pipe` into `buffer` until it ends or holds more than [`MAX_OUTPUT`] bytes.
+fn collect(mut pipe: Box<dyn Read + Send>, buffer: &Collected) -> std::io::Result<()> {
+    let mut chunk = [0; 8192];
+    loop {
+        match pipe.read(&mut chunk) {
+            Ok(0) => return Ok(()),
+            Ok(n) => {
+                let mut bytes = lock(buffer);
+                bytes.extend_from_slice(&chunk[..n]);
+                if bytes.len() as u64 > MAX_OUTPUT {
+                    return Ok(());
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// A reader that panicked (it cannot) would leave its bytes as they were: still usable.
+fn lock(buffer: &Collected) -> std::sync::MutexGuard<'_, Vec<u8>> {
+    buffer
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Kills a fallback that overran: on Linux with everything it started (stopped first, so

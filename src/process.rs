@@ -1,17 +1,31 @@
-//! Ending what a timed-out fetch, or a timed-out fallback helper, started.
+//! The programs we run: finding them, and ending what they started when the deadline comes.
 //!
-//! The AWS SDK runs a profile's `credential_process` with `sh -c` and does not kill it when
-//! the fetch is abandoned, so a hung one (and whatever it started) would outlive us, holding
-//! its terminal, its files and its memory, once per `docker pull`. We cannot change how the SDK
-//! spawns it (no process group of its own), so at the deadline we find our descendants by
-//! their parent ids and kill them.
+//! Three kinds of program run on our behalf: a profile's `credential_process` (the AWS SDK
+//! starts it), the fallback helper and a kubeconfig's exec plugin. Each is found only through
+//! absolute `PATH` entries ([`find_program`]): a relative entry (`.`, an empty one) would run
+//! whatever file of that name lies in the directory the client happened to start in.
+//!
+//! The AWS SDK runs `credential_process` with `sh -c` and does not kill it when the fetch is
+//! abandoned, so a hung one (and whatever it started) would outlive us, holding its terminal,
+//! its files and its memory, once per `docker pull`. We cannot change how the SDK spawns it (no
+//! process group of its own), and the fallback must stay in our process group so that a
+//! passphrase prompt can read the terminal; so at the deadline we find our descendants by their
+//! parent ids and kill them.
 //!
 //! Killing every descendant is right because this is a short-lived, single-purpose process: at
 //! the deadline of a fetch, whatever it has started belongs to that fetch (the fallback helper
-//! only ever runs for hosts that are not ECR, never during one).
+//! only ever runs for hosts that are not ECR, never during one). Except a program that left
+//! our session on purpose (`setsid`, as a `gpg-agent` that `pass` starts does): it is a
+//! service the user shares with other programs, not part of the hung call, so it and what it
+//! started are left alone.
 //!
-//! Linux only: it reads `/proc`. On other systems (macOS, Windows) nothing is killed; the hung
-//! process is left to the operating system, as the SDK leaves it, and outlives us.
+//! Linux only: it reads `/proc`. On other systems (macOS, Windows) only the child we started
+//! ourselves is killed (the fallback helper, an exec plugin); a hung `credential_process` is
+//! left to the operating system, as the SDK leaves it, and outlives us.
+
+use std::path::{Path, PathBuf};
+
+use crate::env::Env;
 
 #[cfg(target_os = "linux")]
 use crate::log::debug;
@@ -20,23 +34,62 @@ use crate::log::debug;
 #[cfg(target_os = "linux")]
 const ROUNDS: usize = 8;
 
-/// Kills every descendant of this process; returns how many were signalled.
+/// `program` in the absolute directories of `PATH`, the first that holds an executable file
+/// of that name. Relative entries (an empty one is the current directory) are skipped, as Go's
+/// `exec.LookPath` (and so docker) and kubectl skip them.
+pub fn find_program(program: &str, env: &Env) -> Option<PathBuf> {
+    std::env::split_paths(env.search_path().unwrap_or_default())
+        .filter(|dir| dir.is_absolute())
+        .map(|dir| dir.join(program))
+        .find(|candidate| is_executable(candidate))
+}
+
+#[cfg(unix)]
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
+}
+
+/// Kills every descendant of this process still in our session; returns how many were
+/// signalled.
 ///
 /// They are all stopped first, then killed: a parent killed first would hand its children to
 /// init, out of our sight, and a process still running could start new ones while we walk.
+/// A descendant in another session detached on purpose: it and its subtree are left alone.
 #[cfg(target_os = "linux")]
 pub fn kill_descendants() -> usize {
     use rustix::process::{Signal, getpid, kill_process};
 
     let me = getpid();
+    let Some(session) = live_processes()
+        .into_iter()
+        .find(|p| p.pid == me)
+        .map(|p| p.session)
+    else {
+        return 0;
+    };
     let mut found = Vec::new();
     for _ in 0..ROUNDS {
         let table = live_processes();
         let mut new = Vec::new();
         let mut frontier = vec![me];
         while let Some(parent) = frontier.pop() {
-            for &(pid, ppid) in &table {
-                if ppid == parent && !found.contains(&pid) && !new.contains(&pid) {
+            for &Process {
+                pid,
+                ppid,
+                session: theirs,
+            } in &table
+            {
+                if ppid == parent
+                    && theirs == session
+                    && !found.contains(&pid)
+                    && !new.contains(&pid)
+                {
                     new.push(pid);
                     frontier.push(pid);
                 }
@@ -65,9 +118,18 @@ pub fn kill_descendants() -> usize {
     0
 }
 
-/// `(pid, parent pid)` of every process that is not a zombie (a zombie is already dead).
+/// A process as `/proc` shows it.
 #[cfg(target_os = "linux")]
-fn live_processes() -> Vec<(rustix::process::Pid, rustix::process::Pid)> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Process {
+    pid: rustix::process::Pid,
+    ppid: rustix::process::Pid,
+    session: i32,
+}
+
+/// Every process that is not a zombie (a zombie is already dead).
+#[cfg(target_os = "linux")]
+fn live_processes() -> Vec<Process> {
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
@@ -75,27 +137,47 @@ fn live_processes() -> Vec<(rustix::process::Pid, rustix::process::Pid)> {
         .filter_map(|entry| {
             let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
             let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-            let (state, ppid) = parse_stat(&stat)?;
+            let Stat {
+                state,
+                ppid,
+                session,
+            } = parse_stat(&stat)?;
             if matches!(state, 'Z' | 'X' | 'x') {
                 return None;
             }
-            Some((
-                rustix::process::Pid::from_raw(pid)?,
-                rustix::process::Pid::from_raw(ppid)?,
-            ))
+            Some(Process {
+                pid: rustix::process::Pid::from_raw(pid)?,
+                ppid: rustix::process::Pid::from_raw(ppid)?,
+                session,
+            })
         })
         .collect()
 }
 
-/// State and parent pid from `/proc/<pid>/stat`: `pid (comm) state ppid ...`, where `comm`
-/// may itself hold spaces and parentheses, so the fields start after the last `)`.
+/// The fields of `/proc/<pid>/stat` we use.
 #[cfg(target_os = "linux")]
-fn parse_stat(stat: &str) -> Option<(char, i32)> {
+#[derive(Debug, PartialEq, Eq)]
+struct Stat {
+    state: char,
+    ppid: i32,
+    session: i32,
+}
+
+/// `/proc/<pid>/stat` is `pid (comm) state ppid pgrp session ...`, where `comm` may itself hold
+/// spaces and parentheses, so the fields start after the last `)`.
+#[cfg(target_os = "linux")]
+fn parse_stat(stat: &str) -> Option<Stat> {
     let rest = &stat[stat.rfind(')')? + 1..];
     let mut fields = rest.split_whitespace();
     let state = fields.next()?.chars().next()?;
     let ppid = fields.next()?.parse().ok()?;
-    Some((state, ppid))
+    let _group = fields.next()?;
+    let session = fields.next()?.parse().ok()?;
+    Some(Stat {
+        state,
+        ppid,
+        session,
+    })
 }
 
 #[cfg(all(test, target_os = "linux"))]
@@ -104,19 +186,30 @@ mod tests {
 
     #[test]
     fn stat_lines_with_odd_names_parse() {
-        assert_eq!(parse_stat("42 (sh) S 7 42 42 0 -1 4194560"), Some(('S', 7)));
+        let stat = |state, ppid, session| {
+            Some(Stat {
+                state,
+                ppid,
+                session,
+            })
+        };
         assert_eq!(
-            parse_stat("42 (a) b) (c) Z 1 42 42"),
-            Some(('Z', 1)),
+            parse_stat("42 (sh) S 7 42 40 0 -1 4194560"),
+            stat('S', 7, 40)
+        );
+        assert_eq!(
+            parse_stat("42 (a) b) (c) Z 1 42 41"),
+            stat('Z', 1, 41),
             "a command name with parentheses and spaces"
         );
         assert_eq!(parse_stat("garbage"), None);
         assert_eq!(parse_stat("42 (x)"), None);
+        assert_eq!(parse_stat("42 (x) S 1 2"), None);
     }
 
     #[test]
     fn our_own_process_is_in_the_table() {
         let me = rustix::process::getpid();
-        assert!(live_processes().iter().any(|&(pid, _)| pid == me));
+        assert!(live_processes().iter().any(|p| p.pid == me));
     }
 }

@@ -1,8 +1,9 @@
 //! Finding AWS credentials: the standard chain, run once, with its sources named.
 //!
 //! The order is the SDK's (environment, profile, web identity, container, instance metadata),
-//! but we run it ourselves for three reasons: to know which source answered (`doctor`, logs),
-//! to give the metadata service a single short try, and to tell "there are no credentials"
+//! but we run it ourselves for four reasons: to know which source answered (`doctor`, logs),
+//! to ask the metadata service on our terms (see [`super::imds`]), to vet the files a profile
+//! names before the SDK reads them, and to tell "there are no credentials"
 //! (ECR Public then falls back to anonymous) from "credentials exist but failed" (an expired
 //! SSO session must be reported, not hidden). Profiles with `login_session` (`aws login`) are
 //! the profile source's too (aws-config's `credentials-login` feature).
@@ -24,9 +25,8 @@ use aws_types::SdkConfig;
 use super::{WebIdentity, error_chain};
 use crate::error::Error;
 
-/// On EC2 the metadata service answers in milliseconds; elsewhere its defaults (4 attempts of
-/// 1 s) are what make other helpers hang before saying "no credentials".
-const IMDS_TIMEOUT: Duration = Duration::from_millis(500);
+/// The SDK's words when `AWS_EC2_METADATA_DISABLED` is set: asked for, not worth a hint.
+const IMDS_DISABLED: &str = "IMDS disabled";
 
 /// Credentials and the name of the source that gave them.
 #[derive(Debug)]
@@ -40,6 +40,7 @@ pub struct Resolved {
 /// environment belong to some other account and must not win.
 pub async fn resolve(
     conf: &ProviderConfig,
+    env: &crate::env::Env,
     profile: Option<&str>,
     only_profile: bool,
 ) -> Result<Resolved, Error> {
@@ -47,12 +48,7 @@ pub async fn resolve(
     if let Some(profile) = profile {
         profile_source = profile_source.profile_name(profile);
     }
-    let imds_client = aws_config::imds::Client::builder()
-        .configure(conf)
-        .max_attempts(1)
-        .connect_timeout(IMDS_TIMEOUT)
-        .read_timeout(IMDS_TIMEOUT)
-        .build();
+    let imds_client = super::imds::client(conf);
     let sources: [(&'static str, Box<dyn ProvideCredentials>); 5] = [
         (
             "environment",
@@ -86,6 +82,9 @@ pub async fn resolve(
         if only_profile && source != "profile" {
             continue;
         }
+        if source == "profile" {
+            super::files::check_profile(env, profile).await?;
+        }
         match provider.provide_credentials().await {
             Ok(credentials) => {
                 return Ok(Resolved {
@@ -93,10 +92,20 @@ pub async fn resolve(
                     source,
                 });
             }
+            // Off EC2 the metadata service is absent, refused or filtered (the SDK says "not
+            // loaded"); that is "no credentials", with the detail kept for the curious.
+            Err(e @ CredentialsError::CredentialsNotLoaded(_)) if source == "instance metadata" => {
+                let cause = error_chain(&e);
+                if !cause.contains(IMDS_DISABLED) {
+                    metadata_cause = Some(super::imds::describe(false, &cause));
+                }
+            }
             Err(CredentialsError::CredentialsNotLoaded(_)) => {}
-            // Off EC2 the metadata service is absent, refused or filtered; that is "no
-            // credentials", with the detail kept for the curious.
-            Err(e) if source == "instance metadata" => metadata_cause = Some(error_chain(&e)),
+            // It answered, and failed even after retries: still no credentials to use, but the
+            // hint must say the service is there.
+            Err(e) if source == "instance metadata" => {
+                metadata_cause = Some(super::imds::describe(true, &error_chain(&e)));
+            }
             Err(e) => return Err(failed(profile, source, &e)),
         }
     }
@@ -108,7 +117,7 @@ pub async fn resolve(
             .to_owned(),
     };
     if let Some(cause) = metadata_cause {
-        hint.push_str(&format!(" (instance metadata: {cause})"));
+        hint.push_str(&format!(" ({cause})"));
     }
     Err(Error::NoCredentials {
         profile: profile.map(str::to_owned),

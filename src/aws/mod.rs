@@ -3,13 +3,17 @@
 //! This is the slow path. It only runs on a cache miss, so it may build an async runtime, load
 //! the AWS config files and resolve credentials. Three things matter here beyond "get a token":
 //! the region always comes from the registry host (the SDK's own region lookup can cost seconds
-//! off EC2), the metadata service gets one short attempt so a laptop without credentials fails
-//! in about a second, and every SDK error becomes an [`Error`] that names its cause.
+//! off EC2), the metadata service is given up at once where nothing answers (so a laptop
+//! without credentials fails in about half a second) and retried where it answers with an
+//! error, the deadline holds whatever the SDK blocks on, and every SDK error becomes an
+//! [`Error`] that names its cause.
 
 pub mod credentials;
 mod endpoint;
 mod errors;
+mod files;
 pub mod http;
+mod imds;
 
 pub use endpoint::{api_endpoint, endpoint_override};
 pub use errors::{api_error, error_chain};
@@ -83,19 +87,77 @@ pub struct Trace {
     pub endpoint: Option<String>,
 }
 
-/// Fetches a fresh token, blocking the calling thread for at most `options.timeout`.
+/// Fetches a fresh token, blocking the calling thread until the command's deadline at most.
 pub fn fetch_token(registry: &Registry, env: &Env, options: &FetchOptions) -> Result<Token, Error> {
     fetch_traced(registry, env, options, &mut Trace::default())
 }
 
 /// [`fetch_token`], recording what happened in `trace`.
+///
+/// The fetch runs on a thread of its own and the caller waits for its answer only until the
+/// deadline. The SDK blocks its thread in places our async timeout cannot reach (it reads the
+/// SSO token cache, a web identity token file and `credential_process` output with blocking
+/// calls), so a FIFO or a hung file system there would otherwise hold the command past any
+/// bound. An abandoned fetch thread ends with the process; what it started is killed.
 pub fn fetch_traced(
     registry: &Registry,
     env: &Env,
     options: &FetchOptions,
     trace: &mut Trace,
 ) -> Result<Token, Error> {
-    check_sdk_files(env)?;
+    files::check_environment(env)?;
+    let (registry_, env_, options_) = (registry.clone(), env.clone(), options.clone());
+    // The fetch's own timeout fires at the deadline and answers at once; the grace only lets
+    // that answer, with its better cause, arrive before the watchdog's.
+    let answer = until(options.deadline + WATCHDOG_GRACE, move || {
+        let mut trace = Trace::default();
+        let result = fetch_on_this_thread(&registry_, &env_, &options_, &mut trace);
+        (result, trace)
+    })
+    .map_err(|e| Error::Config(format!("cannot start the fetch: {e}")))?;
+    let result = match answer {
+        Some((result, fetched_trace)) => {
+            *trace = fetched_trace;
+            result
+        }
+        None => {
+            debug!("the fetch is blocked past the deadline; abandoning it");
+            Err(Error::TimedOut {
+                registry: registry.host.clone(),
+                after: options.timeout,
+            })
+        }
+    };
+    if matches!(result, Err(Error::TimedOut { .. })) {
+        // The SDK leaves a hung credential_process running, with whatever it started.
+        crate::process::kill_descendants();
+    }
+    result
+}
+
+/// How long past the deadline the watchdog waits for the fetch's own answer.
+const WATCHDOG_GRACE: Duration = Duration::from_millis(100);
+
+/// `work`'s answer, run on a thread of its own, or `None` if it has none by `deadline`; then
+/// the thread is abandoned, blocked wherever it is, and ends with the process.
+fn until<T: Send + 'static>(
+    deadline: Instant,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> std::io::Result<Option<T>> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("fetch".into())
+        .spawn(move || drop(sender.send(work())))?;
+    let left = deadline.saturating_duration_since(Instant::now());
+    Ok(receiver.recv_timeout(left).ok())
+}
+
+fn fetch_on_this_thread(
+    registry: &Registry,
+    env: &Env,
+    options: &FetchOptions,
+    trace: &mut Trace,
+) -> Result<Token, Error> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -114,59 +176,7 @@ pub fn fetch_traced(
     // A timed-out DNS lookup or credential_process may still hold a blocking thread; the
     // answer is ready, so do not wait for them.
     runtime.shutdown_background();
-    if matches!(result, Err(Error::TimedOut { .. })) {
-        // The SDK leaves a hung credential_process running, with whatever it started.
-        crate::process::kill_descendants();
-    }
     result
-}
-
-/// Far above any real AWS config or credentials file (they can hold hundreds of profiles),
-/// low enough that a path pointed at something huge fails instead of filling memory.
-const MAX_SDK_FILE_BYTES: u64 = 16 << 20;
-
-/// The files the SDK reads itself, checked before it runs: a FIFO or a device there would
-/// block its read, and with it the thread our deadline runs on. A missing file stays missing
-/// (the SDK treats it as absent), and so does one we may not stat: the SDK reports that.
-fn check_sdk_files(env: &Env) -> Result<(), Error> {
-    let [(_, config), (_, credentials)] = crate::identity::aws_files(env);
-    let token_file = |var: &str| env.get(var).map(std::path::PathBuf::from);
-    let files = [
-        ("AWS_CONFIG_FILE", "the AWS config file", Some(config)),
-        (
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "the AWS credentials file",
-            Some(credentials),
-        ),
-        (
-            "AWS_WEB_IDENTITY_TOKEN_FILE",
-            "",
-            token_file("AWS_WEB_IDENTITY_TOKEN_FILE"),
-        ),
-        (
-            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-            "",
-            token_file("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"),
-        ),
-    ];
-    for (var, default_name, path) in files {
-        let Some(path) = path else { continue };
-        let Ok(meta) = std::fs::metadata(&path) else {
-            continue;
-        };
-        if let Err(e) = crate::file::check_regular(&meta, MAX_SDK_FILE_BYTES) {
-            let origin = if env.get(var).is_some() {
-                var
-            } else {
-                default_name
-            };
-            return Err(Error::Config(format!(
-                "{origin} {} is {e}; make it a regular file or set {var} to one",
-                path.display()
-            )));
-        }
-    }
-    Ok(())
 }
 
 async fn fetch(
@@ -197,6 +207,7 @@ async fn fetch(
         None => {
             credentials::resolve(
                 &conf,
+                env,
                 options.profile.as_deref(),
                 options.profile_is_configured,
             )
@@ -313,4 +324,32 @@ fn decode(
             reason,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_watchdog_answers_at_the_deadline_whatever_the_work_blocks_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("token");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        let start = Instant::now();
+        // A blocking read of a FIFO nobody writes, as the SDK's file reads are.
+        let answer = until(start + Duration::from_millis(300), move || {
+            std::fs::read(&fifo)
+        })
+        .unwrap();
+        assert!(answer.is_none());
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
+        let answer = until(Instant::now() + Duration::from_secs(30), || 42).unwrap();
+        assert_eq!(answer, Some(42), "an answer in time is the answer");
+    }
 }

@@ -181,12 +181,16 @@ fn reply(exchange: Exchange) -> ExitCode {
         let _ = io::stderr().lock().write_all(text);
     }
     // A failure's line (never a success's: that holds the password) in the log file, where
-    // it survives clients that show neither stdout nor stderr. Only the first line: a
-    // fallback helper's failure is passed through as it gave it.
+    // it survives clients that show neither stdout nor stderr. Not the fallback helper's
+    // answer, which is handed on as it gave it and may hold a secret even when it failed.
     if exchange.code != 0 {
-        let text = String::from_utf8_lossy(&exchange.stdout);
-        let line = text.lines().next().unwrap_or_default();
-        crate::log::record(&format!("answered (exit {}): ", exchange.code), line);
+        let label = format!("answered (exit {}): ", exchange.code);
+        if exchange.passed {
+            crate::log::record(&label, "the fallback helper's answer (not logged)");
+        } else {
+            let text = String::from_utf8_lossy(&exchange.stdout);
+            crate::log::record(&label, text.lines().next().unwrap_or_default());
+        }
     }
     write_stdout(&exchange.stdout);
     ExitCode::from(exchange.code)

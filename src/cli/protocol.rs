@@ -48,6 +48,9 @@ pub struct Exchange {
     pub stdout: Vec<u8>,
     pub stderr: Option<Vec<u8>>,
     pub code: u8,
+    /// The fallback helper's answer: even a failing one may hold a password (a helper that
+    /// prints the secret and then fails), so it is handed on but never logged.
+    pub passed: bool,
 }
 
 /// What a verb answers: a reply of ours, or the fallback helper's, untouched.
@@ -63,16 +66,19 @@ impl Exchange {
                 stdout: stdout.into_bytes(),
                 stderr: None,
                 code: 0,
+                passed: false,
             },
             Ok(Answer::Passed(output)) => Exchange {
                 stdout: output.stdout,
                 stderr: Some(output.stderr).filter(|e| !e.is_empty()),
                 code: output.code,
+                passed: true,
             },
             Err(e) => Exchange {
                 stdout: format!("{}\n", escape_controls(&e.to_string())).into_bytes(),
                 stderr: None,
                 code: 1,
+                passed: false,
             },
         }
     }
@@ -117,6 +123,7 @@ pub fn unknown_action(verb: &str) -> Exchange {
         .into_bytes(),
         stderr: None,
         code: 1,
+        passed: false,
     }
 }
 
@@ -304,6 +311,7 @@ mod tests {
                 stdout: b"docker-credential-ecr-login: unknown action: frobnicate\\n\n".to_vec(),
                 stderr: None,
                 code: 1,
+                passed: false,
             }
         );
         let not_ecr = exchange(Verb::Get, &b"docker.io\n"[..], &env);

@@ -87,7 +87,11 @@ impl Target {
         } else {
             source
         };
-        from_kubeconfig(config, options.context.as_deref(), &source)
+        let mut target = from_kubeconfig(config, options.context.as_deref(), &source)?;
+        if let Auth::Exec { exec, source } = &mut target.auth {
+            super::exec::locate(exec, source, env)?;
+        }
+        Ok(target)
     }
 }
 

@@ -3,19 +3,28 @@
 //!
 //! The plugin gets our environment plus the kubeconfig's `env`, and `KUBERNETES_EXEC_INFO`
 //! saying it may not prompt; its stderr is passed through (that is where it explains a
-//! failure). It is killed at the command's deadline.
+//! failure). A bare command name is found only in absolute `PATH` entries, as kubectl finds
+//! it: a `./kubelogin` planted in the directory we happen to run in must not get to hand its
+//! token to the API server. What it prints is read up to a bound, and at the command's
+//! deadline it is killed with what it started (see [`crate::process`]).
 
 use std::process::Stdio;
 use std::time::Instant;
 
 use serde::Deserialize;
+use tokio::io::AsyncReadExt;
 
 use super::kubeconfig::Exec;
+use crate::env::Env;
 use crate::error::{Error, one_line};
 use crate::log::debug;
 use crate::secret::Secret;
 
 const DEFAULT_API_VERSION: &str = "client.authentication.k8s.io/v1beta1";
+
+/// Largest `ExecCredential` taken from a plugin: a token or a certificate and key are a few
+/// KiB; more is a plugin gone wrong, and must not fill our memory.
+const MAX_OUTPUT: u64 = 1 << 20;
 
 /// What a plugin may give: a bearer token, or a client certificate and key (PEM).
 #[derive(Debug)]
@@ -37,6 +46,42 @@ struct Status {
     client_key_data: Option<Secret>,
 }
 
+/// Makes a bare command name the program it names in the absolute directories of `PATH`
+/// (a command with a separator was made absolute against its kubeconfig's directory).
+pub fn locate(exec: &mut Exec, source: &str, env: &Env) -> Result<(), Error> {
+    let mut parts = exec.command.components();
+    let (Some(std::path::Component::Normal(name)), None) = (parts.next(), parts.next()) else {
+        return Ok(());
+    };
+    let name = name.to_string_lossy().into_owned();
+    let mut wanted = vec![name.clone()];
+    if cfg!(windows) && std::path::Path::new(&name).extension().is_none() {
+        wanted.insert(0, format!("{name}.exe"));
+    }
+    match wanted
+        .iter()
+        .find_map(|program| crate::process::find_program(program, env))
+    {
+        Some(found) => {
+            exec.command = found;
+            Ok(())
+        }
+        None => {
+            let hint = exec
+                .install_hint
+                .as_deref()
+                .map(|hint| format!("; {}", one_line(hint)))
+                .unwrap_or_default();
+            Err(Error::KubeConfig {
+                file: source.to_owned(),
+                problem: format!(
+                    "exec plugin {name}: not found in PATH (only its absolute directories are searched){hint}"
+                ),
+            })
+        }
+    }
+}
+
 /// Runs `exec`; `source` names the kubeconfig for messages.
 pub async fn run(exec: &Exec, source: &str, deadline: Instant) -> Result<Credential, Error> {
     let command = exec.command.display().to_string();
@@ -44,6 +89,25 @@ pub async fn run(exec: &Exec, source: &str, deadline: Instant) -> Result<Credent
         file: source.to_owned(),
         problem: format!("exec plugin {command}: {problem}"),
     };
+    let output = tokio::time::timeout_at(deadline.into(), output_of(exec, &command, &fail))
+        .await
+        .unwrap_or_else(|_| {
+            // The plugin and what it started, all at once: killed first, the plugin would
+            // hand its children to init, out of our sight.
+            crate::process::kill_descendants();
+            Err(fail(
+                "did not finish before the deadline (AWS_ECR_TIMEOUT)".into(),
+            ))
+        })?;
+    parse(&output).map_err(fail)
+}
+
+/// The plugin's stdout, once it has exited successfully.
+async fn output_of(
+    exec: &Exec,
+    command: &str,
+    fail: &impl Fn(String) -> Error,
+) -> Result<Vec<u8>, Error> {
     let api_version = exec.api_version.as_deref().unwrap_or(DEFAULT_API_VERSION);
     let info = serde_json::json!({
         "apiVersion": api_version,
@@ -55,27 +119,43 @@ pub async fn run(exec: &Exec, source: &str, deadline: Instant) -> Result<Credent
         .env("KUBERNETES_EXEC_INFO", info.to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true);
+        .stderr(Stdio::inherit());
     for var in exec.env.iter().flatten() {
         cmd.env(&var.name, &var.value);
     }
     debug!("running the kubeconfig's exec plugin {command}");
-    let child = cmd.spawn().map_err(|e| {
+    let mut child = cmd.spawn().map_err(|e| {
         let hint = match (&exec.install_hint, e.kind()) {
             (Some(hint), std::io::ErrorKind::NotFound) => format!("; {}", one_line(hint)),
             _ => String::new(),
         };
         fail(format!("cannot run: {e}{hint}"))
     })?;
-    let output = tokio::time::timeout_at(deadline.into(), child.wait_with_output())
-        .await
-        .map_err(|_| fail("did not finish before the deadline (AWS_ECR_TIMEOUT)".into()))?
-        .map_err(|e| fail(format!("failed: {e}")))?;
-    if !output.status.success() {
-        return Err(fail(format!("exited with {}", output.status)));
+    let mut stdout = Vec::new();
+    if let Some(pipe) = child.stdout.take() {
+        pipe.take(MAX_OUTPUT + 1)
+            .read_to_end(&mut stdout)
+            .await
+            .map_err(|e| {
+                crate::process::kill_descendants();
+                fail(format!("reading its output: {e}"))
+            })?;
     }
-    parse(&output.stdout).map_err(fail)
+    if stdout.len() as u64 > MAX_OUTPUT {
+        crate::process::kill_descendants();
+        return Err(fail(format!(
+            "printed more than {} KiB, which is not an ExecCredential; stopped it",
+            MAX_OUTPUT >> 10
+        )));
+    }
+    let status = child
+        .wait()
+        .await
+        .map_err(|e| fail(format!("failed: {e}")))?;
+    if !status.success() {
+        return Err(fail(format!("exited with {status}")));
+    }
+    Ok(stdout)
 }
 
 fn parse(stdout: &[u8]) -> Result<Credential, String> {
@@ -121,7 +201,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn a_plugin_runs_with_its_env_and_is_bounded() {
+    fn a_plugin_runs_with_its_env() {
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("plugin");
         std::fs::write(
@@ -150,12 +230,8 @@ mod tests {
             Credential::Token(t) => assert_eq!(t.expose(), "arg-val"),
             other => panic!("{other:?}"),
         }
-        std::fs::write(&script, "#!/bin/sh\nsleep 30\n").unwrap();
-        let start = Instant::now();
-        let deadline = start + std::time::Duration::from_millis(300);
-        let err = rt.block_on(run(&exec, "k", deadline)).unwrap_err();
-        assert!(err.to_string().contains("deadline"), "{err}");
-        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        // The deadline, which kills every process we started, is tested end to end
+        // (tests/it/trust/process.rs): here it would reach the other tests' children.
         let missing = Exec {
             command: dir.path().join("absent"),
             install_hint: Some("install it".into()),
@@ -163,5 +239,38 @@ mod tests {
         };
         let err = rt.block_on(run(&missing, "k", deadline)).unwrap_err();
         assert!(err.to_string().contains("install it"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn bare_commands_are_found_in_absolute_path_entries_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let plugin = dir.path().join("kubelogin");
+        std::fs::write(&plugin, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let exec = |command: &str| Exec {
+            command: command.into(),
+            args: Vec::new(),
+            env: None,
+            api_version: None,
+            install_hint: Some("see the docs".into()),
+        };
+        let absolute = dir.path().to_str().unwrap();
+        let env = Env::from_pairs([("PATH", absolute)]);
+        let mut found = exec("kubelogin");
+        locate(&mut found, "k", &env).unwrap();
+        assert_eq!(found.command, plugin);
+        let mut given = exec("/opt/bin/kubelogin");
+        locate(&mut given, "k", &env).unwrap();
+        assert_eq!(given.command, std::path::Path::new("/opt/bin/kubelogin"));
+        let relative = std::env::join_paths(["", ".", "rel"]).unwrap();
+        let env = Env::from_pairs([("PATH", relative.to_str().unwrap())]);
+        let err = locate(&mut exec("kubelogin"), "k", &env).unwrap_err();
+        assert!(
+            err.to_string().contains("not found in PATH")
+                && err.to_string().contains("see the docs"),
+            "{err}"
+        );
     }
 }

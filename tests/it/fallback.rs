@@ -10,11 +10,17 @@ use crate::support::{HOST, Sandbox, ecr_reply, get_line, json_reply};
 
 /// The fake: answers `<verb>.out` on stdout and `<verb>.err` on stderr with exit code
 /// `<verb>.code` from `$FAKE_DIR`, records each verb in `calls` and its stdin in
-/// `stdin.<verb>`; with `<verb>.hang` it starts a child and waits for it forever.
+/// `stdin.<verb>`; with `<verb>.hang` it starts a child and waits for it forever; with
+/// `<verb>.hold` it leaves a child behind that keeps its stdout open, as `pass` leaves a
+/// `gpg-agent`.
 const FAKE: &str = r#"#!/bin/sh
 d=$FAKE_DIR
 echo "$1" >>"$d/calls"
 cat >"$d/stdin.$1"
+if [ -f "$d/$1.hold" ]; then
+    sleep 300 &
+    echo $! >"$d/holder.pid"
+fi
 if [ -f "$d/$1.hang" ]; then
     echo $$ >"$d/helper.pid"
     sleep 300 &
@@ -347,4 +353,47 @@ fn the_store_payload_is_never_logged() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("docker-credential-fake"), "{stderr}");
     assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[test]
+fn an_answer_is_given_when_a_child_of_the_fallback_holds_its_output_open() {
+    let mut fake = Fake::new("fake");
+    fake.sandbox = fake.sandbox.env("AWS_ECR_TIMEOUT", "10s");
+    let answer = b"{\"ServerURL\":\"ghcr.io\",\"Username\":\"me\",\"Secret\":\"s\"}\n";
+    fake.answer("get", answer, b"", 0);
+    std::fs::write(fake.dir.join("get.hold"), "").unwrap();
+    let start = std::time::Instant::now();
+    let out = fake.run("get", b"ghcr.io");
+    let elapsed = start.elapsed();
+    let holder = std::fs::read_to_string(fake.dir.join("holder.pid")).unwrap();
+    let _ = std::process::Command::new("kill")
+        .arg(holder.trim())
+        .status();
+    assert_eq!(
+        (out.status.code(), &out.stdout[..]),
+        (Some(0), &answer[..]),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Not the 10 s deadline: the helper's exit is its answer.
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+}
+
+#[test]
+fn a_failing_fallbacks_answer_is_handed_on_but_never_logged() {
+    let mut fake = Fake::new("fake");
+    let log = fake.sandbox.home.path().join("logs/helper.log");
+    fake.sandbox = fake
+        .sandbox
+        .env("AWS_ECR_LOG", "debug")
+        .env("AWS_ECR_LOG_FILE", log.display().to_string());
+    // A helper that prints the secret and then fails: its answer still goes to the client,
+    // which owns it, but not into a file that outlives the call.
+    let answer = b"{\"Secret\":\"hunter2-secret\"}\n";
+    fake.answer("get", answer, b"", 1);
+    let out = fake.run("get", b"ghcr.io");
+    assert_eq!((out.status.code(), &out.stdout[..]), (Some(1), &answer[..]));
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("answered (exit 1)"), "{logged}");
+    assert!(!logged.contains("hunter2"), "{logged}");
 }

@@ -196,7 +196,8 @@ fn a_metadata_service_that_never_answers_costs_about_a_second() {
         .get(HOST);
     assert_eq!(run.code, 1);
     assert!(
-        run.stdout.starts_with("ecr-login: no AWS credentials: "),
+        run.stdout.starts_with("ecr-login: no AWS credentials: ")
+            && run.stdout.contains("no instance metadata service answered"),
         "{run:?}"
     );
     // Functional bound, not a benchmark: the SDK defaults would take 8 s or more here.
@@ -204,6 +205,58 @@ fn a_metadata_service_that_never_answers_costs_about_a_second() {
         run.elapsed < Duration::from_secs(4) + START_UP,
         "took {:?}",
         run.elapsed
+    );
+}
+
+#[test]
+fn a_metadata_service_that_answers_slowly_or_fails_once_is_given_its_chance() {
+    let failing_first = [
+        ("a server error", ResponseTemplate::new(503)),
+        ("throttling", ResponseTemplate::new(429)),
+        (
+            "a slow answer",
+            ResponseTemplate::new(200)
+                .insert_header("x-aws-ec2-metadata-token-ttl-seconds", "21600")
+                .set_body_string("imds-session-token")
+                .set_delay(Duration::from_millis(700)),
+        ),
+    ];
+    for (case, first) in failing_first {
+        let mock = EcrMock::start();
+        mock.ecr(json_reply(ecr_reply("from-the-node-role", 43_200)))
+            .imds(Some(first));
+        let run = Sandbox::new()
+            .endpoints(&mock)
+            .without("AWS_EC2_METADATA_DISABLED")
+            .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", mock.url())
+            .get(HOST);
+        assert_eq!(
+            run.stdout,
+            get_line(HOST, "from-the-node-role"),
+            "{case}: {run:?}"
+        );
+        let api_call = mock
+            .requests()
+            .into_iter()
+            .find(|r| r.method.as_str() == "POST");
+        let signed = header_of(&api_call.unwrap(), "authorization");
+        assert!(signed.contains("ASIAIMDSEXAMPLE00001"), "{case}: {signed}");
+    }
+}
+
+#[test]
+fn a_metadata_service_that_keeps_failing_is_named_as_answering() {
+    let mock = EcrMock::start();
+    mock.imds_failing(500);
+    let run = Sandbox::new()
+        .without("AWS_EC2_METADATA_DISABLED")
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", mock.url())
+        .get(HOST);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.starts_with("ecr-login: no AWS credentials: ")
+            && run.stdout.contains("instance metadata answered but failed"),
+        "{run:?}"
     );
 }
 

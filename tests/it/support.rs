@@ -411,6 +411,65 @@ impl EcrMock {
         self
     }
 
+    /// Plays the EC2 instance metadata service (IMDSv2) for `AWS_EC2_METADATA_SERVICE_ENDPOINT`:
+    /// a session token, the instance's role `node-role`, and its credentials. `first`, when
+    /// given, answers the first token request instead.
+    pub fn imds(&self, first: Option<ResponseTemplate>) -> &Self {
+        let token = || {
+            ResponseTemplate::new(200)
+                .insert_header("x-aws-ec2-metadata-token-ttl-seconds", "21600")
+                .set_body_string("imds-session-token")
+        };
+        let credentials = serde_json::json!({
+            "Code": "Success",
+            "LastUpdated": "2026-01-01T00:00:00Z",
+            "Type": "AWS-HMAC",
+            "AccessKeyId": "ASIAIMDSEXAMPLE00001",
+            "SecretAccessKey": "imds-secret-imds-secret-imds-secret",
+            "Token": "imds-session",
+            "Expiration": "2099-01-01T00:00:00Z",
+        });
+        let role_path = "/latest/meta-data/iam/security-credentials/";
+        self.runtime.block_on(async {
+            if let Some(first) = first {
+                Mock::given(method("PUT"))
+                    .and(wiremock::matchers::path("/latest/api/token"))
+                    .respond_with(first)
+                    .up_to_n_times(1)
+                    .with_priority(1)
+                    .mount(&self.server)
+                    .await;
+            }
+            Mock::given(method("PUT"))
+                .and(wiremock::matchers::path("/latest/api/token"))
+                .respond_with(token())
+                .mount(&self.server)
+                .await;
+            Mock::given(method("GET"))
+                .and(wiremock::matchers::path(role_path))
+                .respond_with(ResponseTemplate::new(200).set_body_string("node-role"))
+                .mount(&self.server)
+                .await;
+            Mock::given(method("GET"))
+                .and(wiremock::matchers::path(format!("{role_path}node-role")))
+                .respond_with(ResponseTemplate::new(200).set_body_json(credentials))
+                .mount(&self.server)
+                .await;
+        });
+        self
+    }
+
+    /// A metadata service whose token requests all fail with `status`.
+    pub fn imds_failing(&self, status: u16) -> &Self {
+        self.runtime.block_on(
+            Mock::given(method("PUT"))
+                .and(wiremock::matchers::path("/latest/api/token"))
+                .respond_with(ResponseTemplate::new(status))
+                .mount(&self.server),
+        );
+        self
+    }
+
     /// Forgets every mounted answer and recorded request.
     pub fn reset(&self) {
         self.runtime.block_on(self.server.reset());

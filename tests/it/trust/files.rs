@@ -17,8 +17,13 @@ fn mkfifo(path: &Path) {
     assert!(status.success(), "mkfifo {}", path.display());
 }
 
-/// `get` must fail fast, on one line that contains `names`.
+/// `get` must fail fast, on one line that contains `names` and says it met a FIFO.
 fn assert_refused(case: &str, sandbox: &Sandbox, names: &str) {
+    assert_refused_as(case, sandbox, names, "not a regular file (a fifo)");
+}
+
+/// `get` must fail fast, on one line that contains `names` and `what`.
+fn assert_refused_as(case: &str, sandbox: &Sandbox, names: &str, what: &str) {
     let run = sandbox.get(HOST);
     assert!(
         run.elapsed < Duration::from_secs(TIMEOUT_SECS + 1) + START_UP,
@@ -32,11 +37,7 @@ fn assert_refused(case: &str, sandbox: &Sandbox, names: &str) {
         "{case}: {}",
         run.stdout
     );
-    assert!(
-        run.stdout.contains("not a regular file (a fifo)"),
-        "{case}: {}",
-        run.stdout
-    );
+    assert!(run.stdout.contains(what), "{case}: {}", run.stdout);
 }
 
 /// A sandbox with working credentials and API, bounded by `AWS_ECR_TIMEOUT`: only the planted
@@ -104,6 +105,72 @@ fn a_fifo_as_web_identity_token_file_is_an_error_not_a_hang() {
     let fifo = fifo_in(&base, "token");
     let sandbox = base.env("AWS_WEB_IDENTITY_TOKEN_FILE", fifo.display().to_string());
     assert_refused("web identity", &sandbox, "AWS_WEB_IDENTITY_TOKEN_FILE");
+}
+
+#[test]
+fn files_a_profile_names_are_vetted_before_the_sdk_reads_them() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("pw", 43_200)));
+    let base = Sandbox::new()
+        .endpoints(&mock)
+        .env("AWS_ENDPOINT_URL_STS", mock.url())
+        .env("AWS_ECR_TIMEOUT", format!("{TIMEOUT_SECS}s"));
+    let fifo = fifo_in(&base, "token");
+    // The SDK reads these with a blocking read of whatever is there: a FIFO held it past any
+    // deadline, /dev/zero filled memory.
+    for (token_file, what) in [
+        (fifo.display().to_string(), "not a regular file (a fifo)"),
+        (
+            "/dev/zero".to_owned(),
+            "not a regular file (a character device)",
+        ),
+    ] {
+        base.aws_file(
+            "config",
+            &format!(
+                "[profile pull]\nrole_arn = arn:aws:iam::123456789012:role/pull\n\
+                 web_identity_token_file = {token_file}\n\
+                 [default]\nsource_profile = pull\nrole_arn = arn:aws:iam::123456789012:role/two\n"
+            ),
+        );
+        assert_refused_as(
+            &token_file,
+            &base,
+            &format!("profile \"pull\": web_identity_token_file {token_file}"),
+            what,
+        );
+    }
+
+    // The SSO token cache the profile's session selects (named by the SHA-1 of its name).
+    base.aws_file(
+        "config",
+        "[default]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = pull\n\
+         [sso-session corp]\nsso_region = eu-west-1\nsso_start_url = https://corp.example/start\n",
+    );
+    let cache = base.home.path().join(".aws/sso/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let session = "the SSO token cache of sso_session";
+    let planted = cache.join(format!("{}.json", sha1_hex("corp")));
+    mkfifo(&planted);
+    assert_refused(session, &base, session);
+}
+
+/// The SHA-1 of `text` in hex, as the SDK names its SSO cache files (through sha1sum).
+fn sha1_hex(text: &str) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("sha1sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap()[..40].to_owned()
 }
 
 #[test]

@@ -88,3 +88,197 @@ fn a_hung_credential_process_is_killed_with_its_children() {
     );
     assert!(!alive(child), "its child {child} outlived us");
 }
+
+#[test]
+fn a_hung_credential_process_is_killed_but_a_program_it_detached_is_left_alone() {
+    let mock = EcrMock::start();
+    let sandbox = Sandbox::new()
+        .endpoints(&mock)
+        .env("AWS_ECR_TIMEOUT", format!("{TIMEOUT_SECS}s"));
+    let dir = sandbox.home.path();
+    let [parent_file, child_file, detached_file] =
+        ["parent.pid", "child.pid", "detached.pid"].map(|name| dir.join(name));
+    let _reaper = Reaper(vec![
+        parent_file.clone(),
+        child_file.clone(),
+        detached_file.clone(),
+    ]);
+    // An agent the credential_process starts for later calls (as `pass` starts `gpg-agent`)
+    // leaves our session on purpose; then the process hangs with a child of its own.
+    let script = dir.join("hang.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "setsid sleep 300 </dev/null >/dev/null 2>&1 &\necho $! > '{}'\n\
+             sleep 300 &\necho $! > '{}'\necho $$ > '{}'\nwait\n",
+            detached_file.display(),
+            child_file.display(),
+            parent_file.display()
+        ),
+    )
+    .unwrap();
+    sandbox.aws_file(
+        "config",
+        &format!("[default]\ncredential_process = sh {}\n", script.display()),
+    );
+
+    let run = sandbox.get(HOST);
+    assert!(run.stdout.starts_with("ecr-login: timed out"), "{run:?}");
+    let pid = |file: &Path| read_pid(file).expect("the script recorded it");
+    let (parent, child, detached) = (pid(&parent_file), pid(&child_file), pid(&detached_file));
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while (alive(parent) || alive(child)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        !alive(parent),
+        "the credential_process {parent} outlived us"
+    );
+    assert!(!alive(child), "its child {child} outlived us");
+    assert!(
+        alive(detached),
+        "the detached program {detached} was killed"
+    );
+}
+
+/// A kubeconfig whose user runs `command` as its exec plugin, for a server that is never
+/// reached; `kube-secret --apply` with it, in `cwd`.
+fn apply_with_exec_plugin(sandbox: &Sandbox, command: &str, cwd: &Path) -> Run {
+    let pki = crate::kube_api::Pki::new();
+    std::fs::write(cwd.join("ca.pem"), &pki.ca_pem).unwrap();
+    let config = cwd.join("kubeconfig");
+    std::fs::write(
+        &config,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: c\n\
+             clusters: [{{name: k, cluster: {{server: 'https://127.0.0.1:1', certificate-authority: ca.pem}}}}]\n\
+             contexts: [{{name: c, context: {{cluster: k, user: u, namespace: ns}}}}]\n\
+             users: [{{name: u, user: {{exec: {{apiVersion: client.authentication.k8s.io/v1beta1, command: {command}}}}}}}]\n"
+        ),
+    )
+    .unwrap();
+    let mut cmd = sandbox.command(&[
+        "kube-secret",
+        HOST,
+        "--name",
+        "ecr-pull",
+        "--apply",
+        "--kubeconfig",
+        config.to_str().unwrap(),
+    ]);
+    cmd.current_dir(cwd);
+    let start = Instant::now();
+    let out = assert_cmd::Command::from_std(cmd)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: start.elapsed(),
+    }
+}
+
+fn executable(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn an_exec_plugin_planted_in_the_current_directory_never_runs() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("pw", 43_200)));
+    let base = Sandbox::new().static_keys().endpoints(&mock);
+    let cwd = tempfile::tempdir().unwrap();
+    let marker = cwd.path().join("ran");
+    std::fs::create_dir(cwd.path().join("rel")).unwrap();
+    for dir in [cwd.path(), &cwd.path().join("rel")] {
+        executable(
+            &dir.join("kubelogin"),
+            &format!(
+                "#!/bin/sh\ntouch '{}'\necho '{{\"status\":{{\"token\":\"stolen\"}}}}'\n",
+                marker.display()
+            ),
+        );
+    }
+    for search in [
+        ".:/usr/bin:/bin",
+        ":/usr/bin:/bin",
+        "/usr/bin:/bin:",
+        "rel:/usr/bin:/bin",
+    ] {
+        let run = apply_with_exec_plugin(
+            &base.clone_env().env("PATH", search),
+            "kubelogin",
+            cwd.path(),
+        );
+        assert_eq!(run.code, 1, "{search}: {run:?}");
+        assert!(
+            run.stderr
+                .contains("exec plugin kubelogin: not found in PATH"),
+            "{search}: {}",
+            run.stderr
+        );
+        assert!(
+            !marker.exists(),
+            "PATH {search:?} ran the planted ./kubelogin"
+        );
+    }
+}
+
+#[test]
+fn an_exec_plugin_is_bounded_in_output_and_killed_with_its_children_at_the_deadline() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("pw", 43_200)));
+    let sandbox = Sandbox::new()
+        .static_keys()
+        .endpoints(&mock)
+        .env("AWS_ECR_TIMEOUT", format!("{TIMEOUT_SECS}s"));
+    let cwd = tempfile::tempdir().unwrap();
+    executable(
+        &cwd.path().join("flood"),
+        "#!/bin/sh\nhead -c 200000000 /dev/zero\n",
+    );
+    let run = apply_with_exec_plugin(&sandbox, "./flood", cwd.path());
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("printed more than 1024 KiB"),
+        "{}",
+        run.stderr
+    );
+
+    let (parent_file, child_file) = (cwd.path().join("parent.pid"), cwd.path().join("child.pid"));
+    let _reaper = Reaper(vec![parent_file.clone(), child_file.clone()]);
+    executable(
+        &cwd.path().join("hang"),
+        &format!(
+            "#!/bin/sh\nsleep 300 &\necho $! > '{}'\necho $$ > '{}'\nwait\n",
+            child_file.display(),
+            parent_file.display()
+        ),
+    );
+    let run = apply_with_exec_plugin(&sandbox, "./hang", cwd.path());
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("did not finish before the deadline"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.elapsed < Duration::from_secs(TIMEOUT_SECS + 1) + START_UP,
+        "took {:?}",
+        run.elapsed
+    );
+    let (parent, child) = (
+        read_pid(&parent_file).unwrap(),
+        read_pid(&child_file).unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while (alive(parent) || alive(child)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!alive(parent), "the plugin {parent} outlived us");
+    assert!(!alive(child), "its child {child} outlived us");
+}
