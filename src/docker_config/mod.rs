@@ -6,28 +6,38 @@
 //! when nothing changes.
 //!
 //! Run as root on a user's file, it must neither take the file from its owner nor be steered by
-//! the user's symlinks onto a file of root's: a link is followed only under the kernel's
-//! `fs.protected_symlinks` rule (see [`unix`]). Windows has no modes, owners to hand back or
-//! user-made symlinks by default: there the file is replaced keeping its path, and a link is
-//! followed as the system follows it.
+//! the user's symlinks, or by a directory swapped for one mid-run, onto a file of root's: the
+//! path is walked once, without following links, and everything after goes through the handles
+//! that walk opened (see [`walk`]). Windows has no modes, owners to hand back or user-made
+//! symlinks by default: there the file is replaced keeping its path, and a link is followed as
+//! the system follows it.
 
+#[cfg(unix)]
+mod look;
+#[cfg(not(unix))]
+mod other;
 #[cfg(unix)]
 mod unix;
-
 #[cfg(unix)]
-use unix::{kept_mode_and_owner, resolve_trusted};
+mod walk;
 
-use std::fs;
+#[cfg(not(unix))]
+use other::Target;
+#[cfg(unix)]
+use unix::Target;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
 use crate::env::Env;
 use crate::error::Error;
-use crate::file;
 
 /// The helper's name in `credHelpers` (docker runs `docker-credential-<name>`).
 const HELPER: &str = "ecr-login";
+
+/// A docker config is kilobytes; anything much bigger is not one, and is not read.
+const MAX_CONFIG_BYTES: u64 = 4 << 20;
 
 /// Docker's config file: `given` (a file, or a directory holding `config.json`), else
 /// `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`.
@@ -66,36 +76,15 @@ fn home(env: &Env) -> Result<PathBuf, Error> {
         .ok_or_else(|| Error::Config("HOME is not set; pass --docker-config".into()))
 }
 
-#[cfg(not(unix))]
-fn kept_mode_and_owner(_path: &Path) -> (u32, Option<(u32, u32)>) {
-    (0, None)
-}
-
-#[cfg(not(unix))]
-fn resolve_trusted(path: &Path) -> Result<PathBuf, String> {
-    let is_link = fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink());
-    if is_link {
-        fs::canonicalize(path)
-    } else {
-        std::path::absolute(path)
-    }
-    .map_err(|e| format!("cannot resolve: {e}"))
-}
-
 /// Sets `credHelpers[key] = "ecr-login"` for every key; true when the file changed.
 pub fn add_cred_helpers(path: &Path, keys: &[String]) -> Result<bool, Error> {
     let fail = |what: String| Error::Config(format!("{}: {what}", path.display()));
     // Edit the real file behind a symlink (dotfile managers), not the link; but only behind a
     // link its owner could vouch for.
-    let path = resolve_trusted(path).map_err(fail)?;
-    // A FIFO or a device would hang or feed the read below.
-    if fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file()) {
-        return Err(fail(format!("{} is not a regular file", path.display())));
-    }
-    let existing = match fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(fail(format!("cannot read: {e}"))),
+    let mut target = Target::open(path).map_err(fail)?;
+    let existing = match target.read(MAX_CONFIG_BYTES).map_err(fail)? {
+        Some(bytes) => Some(String::from_utf8(bytes).map_err(|_| fail("not valid UTF-8".into()))?),
+        None => None,
     };
     let mut root: Value = match existing.as_deref().map(str::trim) {
         None | Some("") => json!({}),
@@ -119,29 +108,26 @@ pub fn add_cred_helpers(path: &Path, keys: &[String]) -> Result<bool, Error> {
         }
     }
     if changed {
-        write_atomically(&path, &root).map_err(|e| fail(format!("cannot write: {e}")))?;
+        let text = to_text(&root).map_err(|e| fail(format!("cannot write: {e}")))?;
+        target.replace(&text).map_err(fail)?;
     }
     Ok(changed)
 }
 
-/// Tab-indented like docker's own writes; temp file, fsync, rename; the old file's owner,
-/// group and mode kept (a new file is ours, 0600).
-fn write_atomically(path: &Path, value: &Value) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir)?;
-    }
-    let (mode, owner) = kept_mode_and_owner(path);
+/// Tab-indented like docker's own writes.
+fn to_text(value: &Value) -> serde_json::Result<Vec<u8>> {
     let mut text = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"\t");
     let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
-    serde::Serialize::serialize(value, &mut serializer).map_err(std::io::Error::other)?;
+    serde::Serialize::serialize(value, &mut serializer)?;
     text.push(b'\n');
-    file::replace(path, &text, mode, owner, ".config.json.")
+    Ok(text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn keeps_every_other_key_in_order_and_is_idempotent() {

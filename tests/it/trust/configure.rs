@@ -166,3 +166,169 @@ fn a_dangling_symlink_of_another_user_is_not_created_through() {
     assert!(run.stderr.contains("does not exist"), "{}", run.stderr);
     assert!(!missing.exists());
 }
+
+/// A home of the user's: `(OTHER, OTHER_GROUP)`, 0755, under the sandbox.
+fn users_home(sandbox: &Sandbox) -> std::path::PathBuf {
+    let home = sandbox.home.path().join("user");
+    fs::create_dir(&home).unwrap();
+    std::os::unix::fs::chown(&home, Some(OTHER), Some(OTHER_GROUP)).unwrap();
+    fs::set_permissions(&home, fs::Permissions::from_mode(0o755)).unwrap();
+    home
+}
+
+/// A group that is not the user's own, to tell the home's group from the user's.
+const OTHER_GROUP: u32 = 65533;
+
+#[test]
+fn root_makes_a_users_missing_directories_the_users() {
+    if !is_root() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let home = users_home(&sandbox);
+    let sandbox = sandbox.env(
+        "HELM_CONFIG_HOME",
+        home.join(".config/helm").display().to_string(),
+    );
+    let docker = home.join(".docker");
+    let run = sandbox.run(
+        &[
+            "configure",
+            "--helm",
+            "--docker-config",
+            docker.to_str().unwrap(),
+            HOST,
+        ],
+        "",
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    for dir in [
+        ".docker",
+        ".config",
+        ".config/helm",
+        ".config/helm/registry",
+    ] {
+        assert_eq!(
+            owner_and_mode(&home.join(dir)),
+            (OTHER, OTHER_GROUP, 0o700),
+            "{dir} is the user's"
+        );
+    }
+    for file in [".docker/config.json", ".config/helm/registry/config.json"] {
+        assert!(has_helper(&home.join(file)), "{file}");
+        assert_eq!(
+            owner_and_mode(&home.join(file)),
+            (OTHER, OTHER_GROUP, 0o600),
+            "{file} is the user's"
+        );
+    }
+}
+
+#[test]
+fn a_huge_config_is_refused_unread() {
+    let sandbox = Sandbox::new();
+    let config = sandbox.home.path().join("config.json");
+    let huge = 2 << 30;
+    // Sparse: 2 GiB that take no disk, but would take 2 GiB of memory to read.
+    fs::File::create(&config).unwrap().set_len(huge).unwrap();
+    let run = configure(&sandbox, &config);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("too large"), "{}", run.stderr);
+    assert_eq!(fs::metadata(&config).unwrap().len(), huge, "left alone");
+}
+
+/// The race a check-then-use would lose: while root runs `configure` on the user's file again
+/// and again, the user keeps swapping their `.docker` for a symlink to a directory of root's.
+/// Root's file must come out untouched, and the user's must never get root's content.
+#[cfg(target_os = "linux")]
+#[test]
+fn root_is_not_steered_by_a_directory_swapped_mid_run() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    if !is_root() {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let home = users_home(&sandbox);
+    let docker = home.join(".docker");
+    fs::create_dir(&docker).unwrap();
+    let users = docker.join("config.json");
+    fs::write(&users, "{\"auths\": {}}").unwrap();
+    for path in [&docker, &users] {
+        std::os::unix::fs::chown(path, Some(OTHER), Some(OTHER)).unwrap();
+    }
+    fs::set_permissions(&users, fs::Permissions::from_mode(0o600)).unwrap();
+    let roots_dir = sandbox.home.path().join("root-only");
+    fs::create_dir(&roots_dir).unwrap();
+    fs::set_permissions(&roots_dir, fs::Permissions::from_mode(0o700)).unwrap();
+    let roots = roots_dir.join("config.json");
+    let original = "{\"auths\": {\"root-secret.example\": {\"auth\": \"cm9vdDpzZWNyZXQ=\"}}}\n";
+    fs::write(&roots, original).unwrap();
+    fs::set_permissions(&roots, fs::Permissions::from_mode(0o600)).unwrap();
+    let decoy = home.join(".docker-swap");
+    symlink(&roots_dir, &decoy).unwrap();
+    lchown(&decoy, Some(OTHER), Some(OTHER)).unwrap();
+
+    let stop = AtomicBool::new(false);
+    let (successes, swaps) = std::thread::scope(|scope| {
+        let swapper = scope.spawn(|| {
+            let mut swaps = 0_u64;
+            while !stop.load(Ordering::Relaxed) {
+                rustix::fs::renameat_with(
+                    rustix::fs::CWD,
+                    &docker,
+                    rustix::fs::CWD,
+                    &decoy,
+                    rustix::fs::RenameFlags::EXCHANGE,
+                )
+                .unwrap();
+                swaps += 1;
+            }
+            swaps
+        });
+        let mut successes = 0;
+        for i in 0..200_u64 {
+            // A new registry each time, so that every run writes.
+            let registry = format!("{}.dkr.ecr.us-east-1.amazonaws.com", 100_000_000_000 + i);
+            let run = sandbox.run(
+                &[
+                    "configure",
+                    "--docker-config",
+                    users.to_str().unwrap(),
+                    &registry,
+                ],
+                "",
+            );
+            if run.code == 0 {
+                successes += 1;
+            } else {
+                assert_eq!(run.code, 1, "{run:?}");
+                assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        (successes, swapper.join().unwrap())
+    });
+    if fs::symlink_metadata(&docker).unwrap().is_symlink() {
+        fs::rename(&docker, home.join("put-back")).unwrap();
+        fs::rename(&decoy, &docker).unwrap();
+    }
+
+    assert_eq!(fs::read_to_string(&roots).unwrap(), original, "root's file");
+    assert_eq!(owner_and_mode(&roots), (0, 0, 0o600));
+    let names: Vec<_> = fs::read_dir(&roots_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["config.json"], "nothing written beside root's file");
+    let text = fs::read_to_string(&users).unwrap();
+    assert!(
+        !text.contains("root-secret"),
+        "root's logins leaked: {text}"
+    );
+    assert_eq!(owner_and_mode(&users), (OTHER, OTHER, 0o600));
+    assert!(
+        successes > 0,
+        "no run reached the user's file ({swaps} swaps)"
+    );
+}
