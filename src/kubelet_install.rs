@@ -78,8 +78,8 @@ pub fn plugin_path(bin_dir: &Path) -> PathBuf {
 }
 
 /// Copies `source` (the running binary) to `<bin_dir>/ecr-credential-provider` (mode 0755)
-/// and, with `config`, writes the `CredentialProviderConfig` there (mode 0644). Directories
-/// are created as needed.
+/// and, with `config`, writes the `CredentialProviderConfig` there (mode 0644). Missing
+/// directories are created 0755.
 pub fn install(
     source: &Path,
     bin_dir: &Path,
@@ -143,13 +143,56 @@ fn put(path: &Path, bytes: &[u8], mode: u32) -> Result<Installed, Error> {
         });
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir).map_err(fail)?;
+        create_dirs(dir).map_err(fail)?;
     }
     file::replace(path, bytes, mode, None, &format!(".{PROVIDER_NAME}.")).map_err(fail)?;
     Ok(Installed {
         path: path.to_owned(),
         change: Change::Written,
     })
+}
+
+/// Creates `dir` and its missing parents 0755, whatever the umask: the kubelet (and whoever
+/// reads the node's configuration) must be able to enter them, and nobody else write them; a
+/// DaemonSet's container may run with any umask. Directories that exist are left as they are.
+fn create_dirs(dir: &Path) -> io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_dirs(parent)?;
+    }
+    #[cfg_attr(not(unix), allow(unused_mut))]
+    let mut builder = fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o755);
+    match builder.create(dir) {
+        Ok(()) => set_dir_mode(dir),
+        // Made by someone else meanwhile (another installer): theirs, left alone.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Sets the directory we just made to exactly 0755 (the umask took bits off the mkdir), on a
+/// handle opened without following a link: a directory swapped for a symlink meanwhile is
+/// refused, not a chmod of what it points to.
+#[cfg(unix)]
+fn set_dir_mode(dir: &Path) -> io::Result<()> {
+    use rustix::fs::{Mode, OFlags};
+    let fd = rustix::fs::open(
+        dir,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    rustix::fs::fchmod(&fd, Mode::from_raw_mode(0o755))?;
+    Ok(())
+}
+
+/// Windows: the directory inherits its parent's ACL.
+#[cfg(not(unix))]
+fn set_dir_mode(_dir: &Path) -> io::Result<()> {
+    Ok(())
 }
 
 /// True when the file at `path` holds exactly `bytes`, read a block at a time: no second copy

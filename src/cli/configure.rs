@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use crate::auths::config_key;
 use crate::docker_config::{add_cred_helpers, docker_config_path, helm_config_path};
 use crate::env::Env;
-use crate::error::Error;
+use crate::error::{Error, escape_controls};
 use crate::settings::Settings;
 
 /// Adds `credHelpers` entries to docker's config (and helm's with `helm`); returns what it did.
@@ -32,10 +32,11 @@ pub fn run(
         } else {
             "already up to date:"
         };
+        // Paths and names from flags and DOCKER_CONFIG, escaped like any echo.
         report.push_str(&format!(
             "{verb} {} ({})\n",
-            file.display(),
-            keys.join(", ")
+            escape_controls(&file.display().to_string()),
+            escape_controls(&keys.join(", "))
         ));
     }
     Ok(report)

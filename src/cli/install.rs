@@ -50,9 +50,35 @@ pub fn run(
 fn report(done: &[Installed], all: bool) -> String {
     done.iter()
         .filter(|i| all || i.change == Change::Written)
-        .map(|i| match i.change {
-            Change::Written => format!("wrote {}\n", i.path.display()),
-            Change::Unchanged => format!("{} is up to date\n", i.path.display()),
+        .map(|i| {
+            let path = escape_controls(&i.path.display().to_string()).into_owned();
+            match i.change {
+                Change::Written => format!("wrote {path}\n"),
+                Change::Unchanged => format!("{path} is up to date\n"),
+            }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reported_paths_are_escaped() {
+        let done = [
+            Installed {
+                path: PathBuf::from("/opt/\u{202e}nib/ecr-credential-provider"),
+                change: Change::Written,
+            },
+            Installed {
+                path: PathBuf::from("/etc/x\ny.json"),
+                change: Change::Unchanged,
+            },
+        ];
+        assert_eq!(
+            report(&done, true),
+            "wrote /opt/\\u{202e}nib/ecr-credential-provider\n/etc/x\\ny.json is up to date\n"
+        );
+    }
 }

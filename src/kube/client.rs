@@ -76,6 +76,20 @@ impl Endpoint {
     }
 }
 
+/// `server` without a user name or password in its authority (`https://user:pw@host`), and
+/// whether it had one. The URL is shown in errors and logs, and that password never may be;
+/// nor is it sent: Kubernetes dropped basic authentication in 1.19, and kubectl too sends
+/// the user's token or certificate instead when it has one.
+pub fn strip_userinfo(server: &str) -> (String, bool) {
+    let start = server.find("://").map_or(0, |i| i + 3);
+    let rest = &server[start..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    match authority.rfind('@') {
+        Some(at) => (format!("{}{}", &server[..start], &rest[at + 1..]), true),
+        None => (server.to_owned(), false),
+    }
+}
+
 /// The TLS settings: `ca_pem` (else the compiled-in public roots), an optional client
 /// certificate (PEM chain, PEM key).
 pub fn tls_config(
@@ -294,6 +308,30 @@ mod tests {
         );
         assert!(Endpoint::new("http://x", None, tls.clone()).is_err());
         assert!(Endpoint::new("https://x:port", None, tls).is_err());
+    }
+
+    #[test]
+    fn userinfo_is_stripped_from_the_authority_only() {
+        for (url, stripped, had) in [
+            ("https://u:pw@10.0.0.1:6443", "https://10.0.0.1:6443", true),
+            ("https://u@h/k8s/p", "https://h/k8s/p", true),
+            (
+                "https://u:p@ss@[fd00::1]:443/x",
+                "https://[fd00::1]:443/x",
+                true,
+            ),
+            ("http://u:pw@h", "http://h", true),
+            ("u:pw@h:6443", "h:6443", true),
+            (
+                "https://h/path@not-userinfo",
+                "https://h/path@not-userinfo",
+                false,
+            ),
+            ("https://h?q=a@b", "https://h?q=a@b", false),
+            ("https://h:6443", "https://h:6443", false),
+        ] {
+            assert_eq!(strip_userinfo(url), (stripped.to_owned(), had), "{url}");
+        }
     }
 
     #[test]

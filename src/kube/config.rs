@@ -145,8 +145,14 @@ fn from_kubeconfig(
     let user = picked.user;
     let client_cert = client_cert(&user).map_err(&bad)?;
     let auth = auth(&user, &where_).map_err(&bad)?;
+    // From here on, only the URL without its user info exists to be shown or used.
+    let (server, had_userinfo) =
+        super::client::strip_userinfo(cluster.server.trim_end_matches('/'));
+    if had_userinfo {
+        debug!("{where_}: the server URL's user name and password are ignored");
+    }
     Ok(Target {
-        server: cluster.server.trim_end_matches('/').to_owned(),
+        server,
         server_name: cluster.tls_server_name,
         ca_pem,
         client_cert,

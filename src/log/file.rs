@@ -7,9 +7,12 @@
 //! following a symlink planted at the path, refused unless it is a regular file of ours, and
 //! appended with `O_APPEND` so many processes can write at once without tearing each other's
 //! lines. It is capped: past [`MAX_BYTES`] it is renamed to `<file>.1` (one rotation, the
-//! previous `.1` goes) and started afresh. When two processes rotate at once, one of them may
-//! rename the other's fresh file, and the older `.1` is lost: a log, not an answer. Nothing
-//! here can fail a command; a file that cannot be written costs one warning on stderr.
+//! previous `.1` goes) and started afresh. A line longer than [`MAX_LINE_BYTES`] (an echoed
+//! input of several MiB) is cut first, with a marker saying how much was dropped: otherwise one
+//! line could blow through the cap, and one huge line would push every other line out. When two
+//! processes rotate at once, one of them may rename the other's fresh file, and the older `.1` is
+//! lost: a log, not an answer. Nothing here can fail a command; a file that cannot be written
+//! costs one warning on stderr.
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -21,6 +24,10 @@ use time::OffsetDateTime;
 
 /// Where the file is rotated: enough for thousands of calls, small enough to forget about.
 pub const MAX_BYTES: u64 = 1 << 20;
+
+/// The longest line written, time stamp and newline included: far more than any useful line,
+/// a sixteenth of the file, so a huge one cannot push out the history around it.
+pub const MAX_LINE_BYTES: usize = 64 << 10;
 
 #[derive(Debug)]
 pub struct LogFile {
@@ -52,11 +59,15 @@ impl LogFile {
 
     /// Appends `line` (one line, already escaped) with a UTC time stamp and the process id.
     pub fn append(&self, line: &str) {
-        let text = format!(
-            "{} [{}] {line}\n",
+        let head = format!(
+            "{} [{}] ",
             stamp(OffsetDateTime::now_utc()),
             std::process::id()
         );
+        let limit = usize::try_from(self.max_bytes)
+            .unwrap_or(usize::MAX)
+            .min(MAX_LINE_BYTES);
+        let text = fit(&head, line, limit);
         if let Err(e) = self.write(text.as_bytes()) {
             let level = crate::log::enabled(crate::log::Level::Warn);
             if level && !self.warned.swap(true, Ordering::Relaxed) {
@@ -101,6 +112,25 @@ impl LogFile {
         }
         open(&self.path)
     }
+}
+
+/// `head`, `line` and a newline, with `line` cut on a character boundary so that the whole
+/// is at most `limit` bytes; a cut line ends with a marker saying how many bytes were dropped.
+fn fit(head: &str, line: &str, limit: usize) -> String {
+    if head.len() + line.len() < limit {
+        return format!("{head}{line}\n");
+    }
+    let marker = |dropped: usize| format!(" ...[{dropped} bytes cut]");
+    // The marker's longest form (every byte dropped) is what the room is measured against.
+    let room = limit.saturating_sub(head.len() + marker(line.len()).len() + 1);
+    let kept = &line[..line.floor_char_boundary(room)];
+    let mut text = format!("{head}{kept}{}\n", marker(line.len() - kept.len()));
+    // Only a cap smaller than a stamp and a marker (never the real one) gets here.
+    if text.len() > limit {
+        text.truncate(text.floor_char_boundary(limit.saturating_sub(1)));
+        text.push('\n');
+    }
+    text
 }
 
 /// RFC 3339 in UTC with milliseconds, always the same width so the columns line up:
@@ -265,6 +295,56 @@ mod tests {
         assert!(!before.is_empty() && !before.last().unwrap().contains("line 9"));
         let names: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
         assert_eq!(names.len(), 2, "one rotation, no more files");
+    }
+
+    #[test]
+    fn a_line_of_several_mib_is_cut_so_the_cap_holds() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("l.log");
+        let log = LogFile::new(path.clone());
+        log.append("ecr-login: before");
+        // Multi-byte characters, so that a cut in the middle of one would show.
+        let huge = format!("ecr-login: {}", "é".repeat(3 << 20));
+        log.append(&huge);
+        log.append(&huge);
+        log.append("ecr-login: after");
+        let rotated = tmp.path().join("l.log.1");
+        for file in [&path, &rotated] {
+            let len = std::fs::metadata(file).map_or(0, |m| m.len());
+            assert!(len <= MAX_BYTES, "{} is {len} bytes", file.display());
+        }
+        let all: Vec<String> = [lines(&rotated), lines(&path)].concat();
+        assert!(
+            all.iter().any(|l| l.ends_with("ecr-login: after")),
+            "{all:?}"
+        );
+        let cut: Vec<&String> = all.iter().filter(|l| l.contains("ecr-login: éé")).collect();
+        assert_eq!(cut.len(), 2, "both long lines are kept, cut");
+        for line in cut {
+            assert!(line.len() < MAX_LINE_BYTES, "{}", line.len());
+            // What is left of the line after the stamp and pid, then the marker.
+            let (_, rest) = line.split_once("] ").unwrap();
+            let (kept, marker) = rest.rsplit_once(" ...[").unwrap();
+            assert!(huge.starts_with(kept));
+            assert_eq!(marker, format!("{} bytes cut]", huge.len() - kept.len()));
+        }
+    }
+
+    #[test]
+    fn a_cut_line_fits_its_limit_exactly_and_a_short_one_is_whole() {
+        let head = "2026-01-01T00:00:00.000Z [1] ";
+        assert_eq!(fit(head, "short", 100), format!("{head}short\n"));
+        let whole = format!("{head}{}\n", "x".repeat(100 - head.len() - 1));
+        assert_eq!(fit(head, &"x".repeat(100 - head.len() - 1), 100), whole);
+        for limit in [100, 101, 150, 4096] {
+            let text = fit(head, &"ü".repeat(5000), limit);
+            assert!(
+                text.len() <= limit && text.ends_with(" bytes cut]\n"),
+                "{limit}: {text}"
+            );
+        }
+        // A cap too small for the marker still holds.
+        assert!(fit(head, &"x".repeat(500), 20).len() <= 20);
     }
 
     #[cfg(unix)]

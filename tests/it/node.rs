@@ -244,3 +244,56 @@ fn install_kubelet_plugin_wait_installs_then_keeps_running() {
             .exists()
     );
 }
+
+/// A DaemonSet's container may run with any umask; what the installer makes on the node has
+/// its own modes all the same.
+#[cfg(unix)]
+#[test]
+fn install_kubelet_plugin_sets_its_modes_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let node = tempfile::tempdir().unwrap();
+    let existing = node.path().join("opt");
+    std::fs::create_dir(&existing).unwrap();
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o750)).unwrap();
+    let bin_dir = existing.join("cni/bin");
+    let config = node.path().join("etc/kubernetes/credential-provider.json");
+    let (bin_arg, config_arg) = (bin_dir.display().to_string(), config.display().to_string());
+    let sandbox = Sandbox::new();
+    let helper = sandbox.command(&[
+        "install-kubelet-plugin",
+        "--bin-dir",
+        &bin_arg,
+        "--config",
+        &config_arg,
+    ]);
+    let mut command = std::process::Command::new("sh");
+    command
+        .env_clear()
+        .envs(helper.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .args(["-c", "umask 000 && exec \"$@\"", "sh"])
+        .arg(helper.get_program())
+        .args(helper.get_args());
+    let out = command.output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let mode = |p: &Path| {
+        format!(
+            "{:o}",
+            std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
+        )
+    };
+    for dir in [
+        bin_dir.parent().unwrap(),
+        &bin_dir,
+        config.parent().unwrap().parent().unwrap(),
+        config.parent().unwrap(),
+    ] {
+        assert_eq!(mode(dir), "755", "{}", dir.display());
+    }
+    assert_eq!(
+        mode(&existing),
+        "750",
+        "an existing directory is left alone"
+    );
+    assert_eq!(mode(&bin_dir.join(PROVIDER)), "755");
+    assert_eq!(mode(&config), "644");
+}

@@ -7,6 +7,7 @@ mod cache;
 mod configure;
 #[cfg(unix)]
 mod files;
+mod kube;
 #[cfg(target_os = "linux")]
 mod process;
 mod protocol;

@@ -87,6 +87,94 @@ fn an_echoed_role_arn_cannot_forge_a_line() {
     );
 }
 
+/// True for what must never reach output as it is: a control (but the newline ending a
+/// line) or a format character such as U+202E RIGHT-TO-LEFT OVERRIDE.
+fn is_hidden(c: char) -> bool {
+    (c.is_control() && c != '\n')
+        || matches!(
+            c,
+            '\u{ad}' | '\u{61c}' | '\u{180e}' | '\u{feff}' | '\u{e0001}'
+        )
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{206f}')
+        || matches!(c, '\u{fff9}'..='\u{fffb}' | '\u{e0020}'..='\u{e007f}')
+}
+
+#[test]
+fn format_characters_in_echoed_input_are_escaped() {
+    let sandbox = Sandbox::new();
+    let log = sandbox.home.path().join("ecr-login.log");
+    let sandbox = sandbox
+        .clone_env()
+        .env("AWS_ECR_LOG_FILE", log.display().to_string())
+        .env("AWS_ECR_LOG", "debug");
+    // A right-to-left override shows `gh\u{202e}moc.live` as `ghevil.com`.
+    let rlo = "\u{202e}moc.live";
+    let check = |run: &Run, escaped: &str| {
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(!all.chars().any(is_hidden), "{all:?}");
+        assert!(all.contains(escaped), "{all:?}");
+    };
+
+    let run = sandbox.run(&[&format!("frobnicate{rlo}")], "");
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (
+            1,
+            "docker-credential-ecr-login: unknown action: frobnicate\\u{202e}moc.live\n"
+        )
+    );
+
+    let run = sandbox.run(
+        &["store"],
+        format!(r#"{{"ServerURL":"https://gh{rlo}","Username":"me","Secret":"x"}}"#),
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    check(&run, "credentials for gh\\u{202e}moc.live were not stored");
+
+    let request = json!({
+        "apiVersion": "credentialprovider.kubelet.k8s.io/v1",
+        "kind": "CredentialProviderRequest",
+        "image": format!("{HOST}/app"),
+        "serviceAccountToken": "header.payload.signature",
+        "serviceAccountAnnotations": {
+            "eks.amazonaws.com/ecr-role-arn": format!("arn:aws:iam::123456789012:role/x{rlo}\u{200b}")
+        },
+    });
+    let run = sandbox.run(&["kubelet-plugin"], request.to_string());
+    assert_eq!(run.code, 1, "{run:?}");
+    check(
+        &run,
+        "is not a role ARN: \"arn:aws:iam::123456789012:role/x\\u{202e}moc.live\\u{200b}\"",
+    );
+
+    let kubeconfig = sandbox.home.path().join(format!("kube{rlo}"));
+    let path = kubeconfig.display().to_string();
+    let run = sandbox.run(
+        &[
+            "kube-secret",
+            HOST,
+            "--name",
+            "x",
+            "--apply",
+            "--kubeconfig",
+            &path,
+        ],
+        "",
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    check(&run, "kube\\u{202e}moc.live: cannot read");
+
+    let docker = sandbox.home.path().join(format!("docker{rlo}.json"));
+    let path = docker.display().to_string();
+    let run = sandbox.run(&["configure", "--docker-config", &path, HOST], "");
+    assert_eq!(run.code, 0, "{run:?}");
+    check(&run, "docker\\u{202e}moc.live.json");
+
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(!logged.chars().any(is_hidden), "{logged:?}");
+    assert!(logged.contains("\\u{202e}"), "{logged}");
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn the_process_can_dump_no_core() {
