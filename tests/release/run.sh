@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Checks the release tooling, as far as it can be checked without GitHub:
-#   - zizmor (offline) reports nothing at medium severity or above on every workflow and action;
+#   - zizmor (offline) reports nothing at medium severity or above on every workflow and action,
+#     and each pins every action by commit, states every job's permissions, keeps expressions
+#     out of run: scripts and checks out without persisted credentials;
 #   - scripts/manifests.sh, against a made-up distrib directory: the Homebrew formula passes
 #     `ruby -c` and, loaded against a stand-in of Homebrew's DSL, declares each archive's url and
 #     sha256 in its own platform's block; the Scoop and winget manifests are valid JSON/YAML with
@@ -76,6 +78,7 @@ mapfile -t audited < <(find . -path ./target -prune -o -path ./.git -prune -o -t
 printf '  %s\n' "${audited[@]}" >&2
 "$venv/bin/zizmor" --offline --min-severity medium --strict-collection --no-progress "${audited[@]}" ||
     die "zizmor found problems (above)"
+"$python" tests/release/workflows.py "${audited[@]}"
 
 # A distrib directory as scripts/dist.sh leaves it, with made-up archives: each target's archive,
 # its .sha256, and SHA256SUMS over them.
