@@ -25,6 +25,8 @@ target_dir=${CARGO_TARGET_DIR:-$root/target}
 case $target_dir in /*) ;; *) target_dir=$root/$target_dir ;; esac
 distrib=${DISTRIB_DIR:-$target_dir/distrib}
 export DEBIAN_FRONTEND=noninteractive
+# Nothing written into the tree.
+export PYTHONDONTWRITEBYTECODE=1
 
 say() { printf 'release: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
