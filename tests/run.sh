@@ -24,6 +24,10 @@ if [ "${SKIP_PLATFORMS:-}" != 1 ]; then
     tests/macos/check.sh
     tests/dist/run.sh
 fi
+# The release tooling: zizmor on the workflows and actions, the package-manager manifests, the
+# binstall metadata (held to the archives tests/dist built, when it ran), the changelog and the
+# install docs. Installs ruby, shellcheck and zizmor.
+tests/release/run.sh
 # End to end with docker, skopeo, podman, moto and a registry (installs what it needs).
 if [ "${SKIP_E2E:-}" != 1 ]; then
     tests/e2e/run.sh

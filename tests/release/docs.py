@@ -1,0 +1,98 @@
+"""The install docs and the changelog, held to the project's facts:
+
+- every reference to the project's GitHub home, tap, bucket, image, attestation repository and
+  winget identifier in README.md, CHANGELOG.md and packaging/README.md names the owner and
+  repository of Cargo.toml's `repository` (the one place they are defined);
+- README.md's Install section gives a command for every channel;
+- CHANGELOG.md follows Keep a Changelog: `## [Unreleased]` first, then `## [X.Y.Z] - YYYY-MM-DD`
+  sections with the standard subsections, each heading with its link at the end.
+
+Usage: python3 tests/release/docs.py
+"""
+
+import re
+
+import project
+from project import ROOT, check
+
+DOCS = ["README.md", "CHANGELOG.md", "packaging/README.md"]
+NAME = r"[A-Za-z0-9._-]+"
+
+
+def check_slugs():
+    url, owner, repo = project.repository()
+    name = project.package()["name"]
+    patterns = [
+        (rf"github\.com/({NAME})/({NAME})", lambda o, r: r not in (repo, "homebrew-tap", "scoop-bucket") or o == owner),
+        (rf"ghcr\.io/({NAME})/({NAME})", lambda o, r: (o, r) == (owner.lower(), repo.lower())),
+        (rf"--repo ({NAME})/({NAME})", lambda o, r: (o, r) == (owner, repo)),
+        (rf"brew (?:install|tap) ({NAME})/(tap)\b", lambda o, r: o == owner),
+        (rf"winget install (?:-e )?--id ({NAME})\.({NAME})", lambda o, r: (o, r) == (owner, name)),
+    ]
+    seen = 0
+    for doc in DOCS:
+        text = (ROOT / doc).read_text()
+        for pattern, ok in patterns:
+            for m in re.finditer(pattern, text):
+                o, r = m.group(1), m.group(2)
+                check(ok(o, r), f"{doc}: {m.group(0)!r} does not match Cargo.toml's repository {url}")
+                seen += 1
+    check(seen, "no reference to the repository found in the docs")
+
+
+def install_section():
+    text = (ROOT / "README.md").read_text()
+    m = re.search(r"^## Install\n(.*?)^## ", text, re.S | re.M)
+    check(m, "README.md has no Install section")
+    return m.group(1)
+
+
+def check_channels():
+    section = install_section()
+    channels = {
+        "cargo install": r"cargo install --locked",
+        "cargo binstall": r"cargo binstall docker-credential-ecr-login",
+        "the installer": r"install\.sh",
+        ".deb": r"apt install \./\S+\.deb",
+        ".rpm": r"dnf install \./\S+\.rpm",
+        "Homebrew": r"brew install \S+/tap/docker-credential-ecr-login",
+        "Scoop": r"scoop install \S*docker-credential-ecr-login",
+        "winget": r"winget install (?:-e )?--id \S+",
+        "the image": r"ghcr\.io/\S+",
+        "the GitHub Action": r"\(#in-ci\)",
+        "checksum": r"sha256sum -c",
+        "attestation": r"gh attestation verify \S+\s+(?:\\\s+)?--repo \S+",
+    }
+    for channel, pattern in channels.items():
+        check(re.search(pattern, section), f"README.md's Install section has no command for {channel}")
+
+
+def check_changelog():
+    text = (ROOT / "CHANGELOG.md").read_text()
+    check(text.startswith("# Changelog\n"), "CHANGELOG.md must start with '# Changelog'")
+    headings = re.findall(r"^## (.*)$", text, re.M)
+    check(headings and headings[0] == "[Unreleased]", "CHANGELOG.md: the first section must be [Unreleased]")
+    for h in headings[1:]:
+        check(
+            re.fullmatch(r"\[\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?\] - \d{4}-\d{2}-\d{2}", h),
+            f"CHANGELOG.md: heading {h!r} is not '[X.Y.Z] - YYYY-MM-DD'",
+        )
+    for sub in re.findall(r"^### (.*)$", text, re.M):
+        check(
+            sub in {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"},
+            f"CHANGELOG.md: subsection {sub!r} is not one of Keep a Changelog's",
+        )
+    for h in headings:
+        label = h.split("]")[0] + "]"
+        check(re.search(rf"^{re.escape(label)}: https://\S+$", text, re.M), f"CHANGELOG.md: no link for {label}")
+
+
+def main():
+    check_slugs()
+    check_channels()
+    check_changelog()
+    print("docs: the repository named consistently, every channel in Install, CHANGELOG.md well-formed")
+
+
+if __name__ == "__main__":
+    main()
