@@ -326,11 +326,10 @@ fn decode(
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
-    #[cfg(unix)]
     #[test]
     fn the_watchdog_answers_at_the_deadline_whatever_the_work_blocks_on() {
         let dir = tempfile::tempdir().unwrap();
