@@ -17,12 +17,14 @@ else
 fi
 cargo test --locked
 # The other platforms: Windows built and tested under wine, macOS type-checked and linted, and
-# every release archive built and run (aarch64 under qemu, Windows under wine). Each script
+# every release archive built and run (aarch64 under qemu, Windows under wine), then the
+# install script and the GitHub Action's scripts against the x86_64 archive. Each script
 # installs what it needs; skip them all with SKIP_PLATFORMS=1.
 if [ "${SKIP_PLATFORMS:-}" != 1 ]; then
     tests/wine/run.sh
     tests/macos/check.sh
     tests/dist/run.sh
+    tests/install/run.sh
 fi
 # The release tooling: zizmor on the workflows and actions, the package-manager manifests, the
 # binstall metadata (held to the archives tests/dist built, when it ran), the changelog and the

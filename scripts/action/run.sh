@@ -1,0 +1,134 @@
+#!/bin/sh
+# The GitHub Action on Linux and macOS runners (started by main.js; run.ps1 is its Windows
+# twin). Inputs come from the environment, never from text pasted into a script:
+#
+#   ECR_LOGIN_REGISTRIES        registry hosts, separated by spaces, commas or newlines
+#   ECR_LOGIN_VERSION           release to install (empty or "latest": the latest)
+#   ECR_LOGIN_FALLBACK_HELPER   optional: written as fallback_helper in the helper's config file
+#   ECR_LOGIN_MASK_PASSWORD     "false" leaves the password outputs unmasked (default: masked)
+#   ECR_LOGIN_BASE_URL          optional: where releases are downloaded from (see install.sh)
+#   RUNNER_TEMP, GITHUB_PATH, GITHUB_OUTPUT   set by the runner
+#
+# It installs the verified binary into RUNNER_TEMP (the runner empties it after the job) and
+# puts it on the PATH of the later steps, adds credHelpers entries to docker's config, and sets
+# the outputs aws-actions/amazon-ecr-login users know: `registry`, and per registry
+# docker_username_<host> and docker_password_<host> (every character outside [A-Za-z0-9_] as
+# `_`), for `services:` and `container:` images, which the runner pulls before any step runs.
+set -u
+
+name=docker-credential-ecr-login
+here=$(cd "$(dirname "$0")" && pwd)
+
+die() {
+    printf 'ecr-login action: error: %s\n' "$*" >&2
+    exit 1
+}
+
+[ -n "${GITHUB_OUTPUT:-}" ] || die "GITHUB_OUTPUT is not set: this script runs as a step of the GitHub Action"
+[ -n "${GITHUB_PATH:-}" ] || die "GITHUB_PATH is not set: this script runs as a step of the GitHub Action"
+[ -n "${RUNNER_TEMP:-}" ] || die "RUNNER_TEMP is not set: this script runs as a step of the GitHub Action"
+
+# Split on spaces, tabs, newlines and commas, with no glob expansion of the words.
+set -f
+# shellcheck disable=SC2046 # splitting is the point
+set -- $(printf '%s\n' "${ECR_LOGIN_REGISTRIES:-}" | tr ',' ' ')
+set +f
+[ $# -gt 0 ] || die "the input 'registries' is empty: name at least one registry, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+
+case ${ECR_LOGIN_MASK_PASSWORD:-true} in
+'' | true | True | TRUE) mask=1 ;;
+false | False | FALSE) mask= ;;
+*) die "the input 'mask-password' is '$ECR_LOGIN_MASK_PASSWORD': use true or false" ;;
+esac
+
+helper=${ECR_LOGIN_FALLBACK_HELPER:-}
+if [ -n "$helper" ]; then
+    # The binary's own rules (a plain name, not this helper), checked before anything is
+    # installed or written: a rejected name must not leave a broken config behind.
+    lower=$(printf '%s' "$helper" | tr '[:upper:]' '[:lower:]')
+    case $helper in
+    [!A-Za-z0-9]* | *[!A-Za-z0-9._-]* | *..*)
+        die "the input 'fallback-helper' is '$helper': give the part of the helper's name after docker-credential- (pass, secretservice, osxkeychain, desktop, ...)"
+        ;;
+    esac
+    case $lower in ecr-login | ecr-login.exe)
+        die "the input 'fallback-helper' names this helper itself: name the helper that keeps the other registries' credentials"
+        ;;
+    esac
+    [ ${#helper} -le 100 ] || die "the input 'fallback-helper' is longer than a helper name"
+fi
+
+# --- install --------------------------------------------------------------------------------
+bin=$RUNNER_TEMP/$name
+version=${ECR_LOGIN_VERSION:-latest}
+# Quiet: its PATH advice is for a shell profile; here GITHUB_PATH does that.
+sh "$here/../install.sh" --quiet --version "$version" --to "$bin" || exit 1
+echo "ecr-login action: installed $("$bin/$name" version) into $bin"
+printf '%s\n' "$bin" >>"$GITHUB_PATH" || die "cannot write GITHUB_PATH ($GITHUB_PATH)"
+PATH=$bin:$PATH
+export PATH
+
+# --- the fallback helper, in the config file the helper reads -------------------------------
+if [ -n "$helper" ]; then
+    if [ -n "${AWS_ECR_CONFIG:-}" ]; then
+        config=$AWS_ECR_CONFIG
+    elif [ "$(uname -s)" = Darwin ]; then
+        config=$HOME/Library/Application\ Support/$name/config.toml
+    else
+        case ${XDG_CONFIG_HOME:-} in
+        /*) config=$XDG_CONFIG_HOME/$name/config.toml ;;
+        *) config=$HOME/.config/$name/config.toml ;;
+        esac
+    fi
+    if [ -e "$config" ] && ! [ -r "$config" ]; then
+        die "cannot read $config"
+    fi
+    config_dir=$(dirname "$config")
+    mkdir -p "$config_dir" || die "cannot create $config_dir"
+    new=$(mktemp "$config_dir/.config.toml.XXXXXX") || die "cannot write in $config_dir"
+    # A top-level key must come before the first [table]: first line, replacing any earlier
+    # fallback_helper; everything else is kept as it was.
+    written=1
+    printf 'fallback_helper = "%s"\n' "$helper" >"$new" || written=
+    if [ -n "$written" ] && [ -f "$config" ]; then
+        # grep's 1 only says that no line was left.
+        grep -v '^[[:space:]]*fallback_helper[[:space:]]*=' "$config" >>"$new"
+        [ $? -le 1 ] || written=
+    fi
+    if [ -z "$written" ] || ! mv -f "$new" "$config"; then
+        rm -f "$new"
+        die "cannot write $config"
+    fi
+    echo "ecr-login action: fallback_helper = \"$helper\" in $config"
+fi
+
+# --- docker's config, then the outputs ------------------------------------------------------
+# configure also reads the config file, so a broken one fails here, naming the file and line.
+"$name" configure "$@" || exit 1
+
+# Every password first, each masked as soon as it is known; then all the outputs at once, so a
+# registry that fails leaves none half set.
+registries=
+outputs=
+for registry in "$@"; do
+    # The host as docker names it (configure's key): no scheme, no path, lower case.
+    host=${registry#https://}
+    host=${host#http://}
+    host=${host%%/*}
+    host=$(printf '%s' "$host" | tr '[:upper:]' '[:lower:]')
+    suffix=$(printf '%s' "$host" | sed 's/[^A-Za-z0-9_][^A-Za-z0-9_]*/_/g')
+    # The password also proves the job's AWS credentials now, with the cause if they fail, and
+    # leaves the token cached for docker's first pull.
+    password=$("$name" password "$registry") || exit 1
+    case $password in
+    '' | *[!A-Za-z0-9+/=._-]*) die "the password for $host is not a single token line" ;;
+    esac
+    [ -z "$mask" ] || printf '::add-mask::%s\n' "$password"
+    outputs="${outputs}docker_username_$suffix=AWS
+docker_password_$suffix=$password
+"
+    registries=${registries:+$registries,}$host
+done
+printf '%sregistry=%s\n' "$outputs" "$registries" >>"$GITHUB_OUTPUT" ||
+    die "cannot write GITHUB_OUTPUT ($GITHUB_OUTPUT)"
+echo "ecr-login action: docker uses $name for $registries"
