@@ -24,7 +24,8 @@ failures=0
 need_packages=()
 for pair in docker-registry:docker-registry skopeo:skopeo podman:podman htpasswd:apache2-utils \
     openssl:openssl pass:pass gpg:gnupg docker-credential-pass:golang-docker-credential-helpers; do
-    command -v "${pair%%:*}" >/dev/null || need_packages+=("${pair#*:}")
+    # `type -P`: a program on PATH, not this script's function of the same name (`pass`).
+    type -P "${pair%%:*}" >/dev/null || need_packages+=("${pair#*:}")
 done
 if [ ! -x /usr/bin/docker-credential-ecr-login ]; then
     # The Go reference, for the comparison at the end; optional.
