@@ -162,7 +162,7 @@ main() {
         fi
         ;;
     MINGW* | MSYS* | CYGWIN* | Windows_NT)
-        die "on Windows, install the .zip with the PowerShell steps of the README (or use the GitHub Action)"
+        die "on Windows, install the .zip with the PowerShell steps of docs/installation.md, or with Scoop, winget or the GitHub Action"
         ;;
     *) die "no release for the OS '$os' (Linux and macOS only; build it with cargo install)" ;;
     esac

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: formatting, lints, then unit and integration tests.
+# The whole test suite, as CI runs it: the docs' links, formatting, lints, then unit and
+# integration tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Every relative link and anchor of the README, CONTRIBUTING.md, the changelog and docs/.
+python3 tests/docs/check_links.py
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 # One HTTP/TLS stack: no legacy hyper 0.14 / rustls 0.21, no aws-lc beside ring.

@@ -210,7 +210,7 @@ for shell in dash bash; do
         [ ! -e "$fresh" ] && pass "a refused install creates no --to dir" || fail "$fresh was created"
     done
 
-    say "$shell: piped, as the README says"
+    say "$shell: piped, as docs/installation.md says"
     to=$work/$shell-piped/bin
     if curl -fsSL "$server/install.sh" | ECR_LOGIN_BASE_URL=$server/good/releases HOME=$work/home \
         "$shell" -s -- --to "$to" 2>"$work/err" && [ "$("$to/$name" version)" = "$name $version" ]; then

@@ -1,8 +1,9 @@
 """The install docs and the changelog, held to the project's facts:
 
 - every reference to the project's GitHub home, tap, bucket, image, attestation repository and
-  winget identifier in README.md, CHANGELOG.md and packaging/README.md names the owner and
-  repository of Cargo.toml's `repository` (the one place they are defined);
+  winget identifier in README.md, CONTRIBUTING.md, CHANGELOG.md, packaging/README.md and the
+  manual (docs/*.md) names the owner and repository of Cargo.toml's `repository` (the one place
+  they are defined);
 - README.md's Install section gives a command for every channel;
 - CHANGELOG.md follows Keep a Changelog: `## [Unreleased]` first, then `## [X.Y.Z] - YYYY-MM-DD`
   sections with the standard subsections, each heading with its link at the end.
@@ -15,7 +16,9 @@ import re
 import project
 from project import ROOT, check
 
-DOCS = ["README.md", "CHANGELOG.md", "packaging/README.md"]
+DOCS = ["README.md", "CONTRIBUTING.md", "CHANGELOG.md", "packaging/README.md"] + sorted(
+    str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md")
+)
 NAME = r"[A-Za-z0-9._-]+"
 
 
