@@ -18,9 +18,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::core::registry::{self, Registry};
 use crate::env::parse_duration;
 use crate::error::Error;
-use crate::registry::{self, Registry};
 
 /// A real config is a few hundred bytes; the bound only keeps a mistaken path (a log, an
 /// image) from being read whole on every call.
@@ -141,7 +141,7 @@ impl Config {
         let fallback_helper = match raw.fallback_helper {
             None => None,
             Some(name) => Some(
-                crate::fallback::check_name(name.get_ref())
+                crate::docker::fallback::check_name(name.get_ref())
                     .map_err(|why| fail(Some(name.span()), why))?
                     .to_owned(),
             ),

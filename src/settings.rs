@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
+use crate::core::registry::Registry;
 use crate::env::{Env, parse_duration};
 use crate::error::Error;
 use crate::log::warn;
-use crate::registry::Registry;
 
 /// How long before expiry a cached token is refreshed (`AWS_ECR_REFRESH_WINDOW`).
 pub const DEFAULT_REFRESH_WINDOW: Duration = Duration::from_secs(3600);

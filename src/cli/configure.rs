@@ -1,9 +1,9 @@
-//! `configure`: the front end of [`crate::docker_config`], one report line per file.
+//! `configure`: the front end of [`crate::docker::config`], one report line per file.
 
 use std::path::PathBuf;
 
-use crate::auths::config_key;
-use crate::docker_config::{add_cred_helpers, docker_config_path, helm_config_path};
+use crate::docker::auths::config_key;
+use crate::docker::config::{add_cred_helpers, docker_config_path, helm_config_path};
 use crate::env::Env;
 use crate::error::{Error, escape_controls};
 use crate::settings::Settings;

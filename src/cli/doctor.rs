@@ -10,13 +10,13 @@ use std::time::Instant;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::auth::now;
-use crate::aws::{self, FetchOptions, Trace};
-use crate::cache::{Cache, Entry};
+use crate::core::auth::now;
+use crate::core::aws::{self, FetchOptions, Trace};
+use crate::core::cache::{Cache, Entry};
+use crate::core::identity::{Identity, cache_key};
+use crate::core::registry::Service;
 use crate::env::Env;
 use crate::error::escape_controls;
-use crate::identity::{Identity, cache_key};
-use crate::registry::Service;
 use crate::settings::Settings;
 
 /// The report, one `label  value` row per line.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::error::{Error, escape_controls};
-use crate::kubelet_install::{self, Change, ConfigOptions, Installed};
+use crate::kubernetes::kubelet_install::{self, Change, ConfigOptions, Installed};
 
 /// How often `--wait` checks the files again: a node's bootstrap or a person may have put
 /// another binary or config in place; the check is cheap and writes only what differs.

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use crate::env::Env;
 use crate::error::escape_controls;
-use crate::kube::{self, Applied};
-use crate::kube_secret::{self, SecretType};
+use crate::kubernetes::api::{self, Applied};
+use crate::kubernetes::kube_secret::{self, SecretType};
 use crate::settings::Settings;
 
 /// What `kube-secret` was asked for.
@@ -20,7 +20,7 @@ pub struct Request<'a> {
 }
 
 /// Prints the manifests, or applies them when `apply` holds the cluster options.
-pub fn run(request: &Request<'_>, apply: Option<&kube::Options>, env: &Env) -> ExitCode {
+pub fn run(request: &Request<'_>, apply: Option<&api::Options>, env: &Env) -> ExitCode {
     let build = |settings: &Settings| {
         kube_secret::build(
             request.registries,
@@ -43,10 +43,10 @@ pub fn run(request: &Request<'_>, apply: Option<&kube::Options>, env: &Env) -> E
     };
     // The cluster settings first: a broken kubeconfig fails before any AWS call.
     let prepared = Settings::load(env).and_then(|settings| {
-        let target = kube::Target::resolve(options, env)?;
-        kube::preflight(&target)?;
+        let target = api::Target::resolve(options, env)?;
+        api::preflight(&target)?;
         let data = build(&settings)?;
-        kube::apply(&target, &data, request.name, request.namespaces, &settings)
+        api::apply(&target, &data, request.name, request.namespaces, &settings)
     });
     let outcomes = match prepared {
         Ok(outcomes) => outcomes,

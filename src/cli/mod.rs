@@ -19,15 +19,16 @@ use std::process::ExitCode;
 use clap::Parser;
 use clap::error::ErrorKind;
 
-use crate::auths;
+use crate::NAME;
 use crate::config::Target;
+use crate::core::auth;
+use crate::docker::auths;
 use crate::env::Env;
 use crate::error::{Error, escape_controls};
-use crate::kube;
-use crate::kubelet;
-use crate::kubelet_install::ConfigOptions;
+use crate::kubernetes::api;
+use crate::kubernetes::kubelet;
+use crate::kubernetes::kubelet_install::ConfigOptions;
 use crate::settings::Settings;
-use crate::{NAME, auth};
 use flags::{Cli, Command, ProviderRun};
 use protocol::{Exchange, Verb};
 
@@ -77,7 +78,9 @@ pub fn main() -> ExitCode {
             let target = match (registry, region, public) {
                 (Some(registry), _, _) => settings.config.resolve(&registry)?,
                 (None, Some(region), _) => Target::region(&region)?,
-                (None, None, _) => settings.config.resolve(crate::registry::PUBLIC_HOST)?,
+                (None, None, _) => settings
+                    .config
+                    .resolve(crate::core::registry::PUBLIC_HOST)?,
             };
             let token = auth::for_target(&target, &env, settings)?;
             Ok(format!("{}\n", token.password.expose()))
@@ -114,7 +117,7 @@ pub fn main() -> ExitCode {
                 namespaces: &namespaces,
                 kind: secret_type.into(),
             };
-            let apply = apply.then_some(kube::Options {
+            let apply = apply.then_some(api::Options {
                 kubeconfig,
                 context,
             });

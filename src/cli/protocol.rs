@@ -11,10 +11,10 @@ use std::io::Read;
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth;
+use crate::core::auth;
+use crate::docker::fallback;
 use crate::env::Env;
 use crate::error::{Error, escape_controls};
-use crate::fallback;
 use crate::settings::Settings;
 
 /// The verbs of the protocol.
@@ -162,7 +162,7 @@ fn store(input: &[u8], env: &Env) -> Result<Answer, Error> {
         Some(_) => Ok(Answer::Ours(String::new())),
         None => {
             let not_stored = Error::NotStored {
-                host: crate::registry::host_and_port(&server).to_ascii_lowercase(),
+                host: crate::core::registry::host_and_port(&server).to_ascii_lowercase(),
             };
             pass_on(&settings, "store", input, env, not_stored)
         }

@@ -13,8 +13,8 @@ use super::protocol::Verb;
 mod provider;
 
 use crate::NAME;
-use crate::kube_secret::SecretType;
-use crate::kubelet_install;
+use crate::kubernetes::kube_secret::SecretType;
+use crate::kubernetes::kubelet_install;
 pub use provider::{PROVIDER_HELP, ProviderRun, provider_run};
 
 const ABOUT: &str = "Docker credential helper for Amazon ECR and ECR Public";

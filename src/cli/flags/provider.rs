@@ -3,7 +3,7 @@
 
 use std::ffi::OsString;
 
-use crate::kubelet_install;
+use crate::kubernetes::kubelet_install;
 
 /// What running under cloud-provider-aws's name asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]

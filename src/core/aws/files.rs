@@ -26,7 +26,7 @@ const MAX_CHAIN: usize = 16;
 
 /// The files named by the environment, before the SDK loads anything.
 pub fn check_environment(env: &Env) -> Result<(), Error> {
-    let [(_, config), (_, credentials)] = crate::identity::aws_files(env);
+    let [(_, config), (_, credentials)] = crate::core::identity::aws_files(env);
     let named = |var: &str| env.get(var).map(PathBuf::from);
     let files = [
         ("AWS_CONFIG_FILE", "the AWS config file", Some(config)),

@@ -9,10 +9,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::identity::Identity;
-use crate::registry::Registry;
+use crate::core::identity::Identity;
+use crate::core::registry::Registry;
+use crate::core::token::{MAX_LIFETIME, Token};
 use crate::secret::Secret;
-use crate::token::{MAX_LIFETIME, Token};
 
 /// The entry format this build reads and writes. Other versions are misses and get rewritten.
 pub const ENTRY_VERSION: u32 = 1;

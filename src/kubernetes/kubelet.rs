@@ -9,7 +9,7 @@
 //! carries the pod's service account token and annotations; an
 //! `eks.amazonaws.com/ecr-role-arn` annotation makes us pull as that role (per-pod IAM for
 //! image pulls) instead of the node's credentials. Such a token is cached per role *and*
-//! service account (see [`crate::identity::Identity::assuming`]): a pod naming another team's
+//! service account (see [`crate::core::identity::Identity::assuming`]): a pod naming another team's
 //! role gets STS's answer for its own service account, never the other team's cached token.
 
 use std::collections::BTreeMap;
@@ -18,8 +18,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::auth;
-use crate::aws::WebIdentity;
+use crate::core::auth;
+use crate::core::aws::WebIdentity;
 use crate::env::Env;
 use crate::error::{Error, escape_controls, needs_escape};
 use crate::secret::Secret;

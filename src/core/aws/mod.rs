@@ -28,13 +28,13 @@ use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_types::SdkConfig;
 use aws_types::region::Region;
 
+use crate::core::registry::{Registry, Service};
+use crate::core::token::Token;
 use crate::env::Env;
 use crate::error::Error;
 use crate::log::debug;
-use crate::registry::{Registry, Service};
 use crate::secret::Secret;
 use crate::settings::Settings;
-use crate::token::Token;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 

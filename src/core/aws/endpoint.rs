@@ -10,7 +10,7 @@
 use aws_types::SdkConfig;
 use aws_types::service_config::ServiceConfigKey;
 
-use crate::registry::{Registry, Service};
+use crate::core::registry::{Registry, Service};
 
 /// The URL the SDK will call: the override, else what the SDK's endpoint rules give for the
 /// region and flags. Only used for the trace.

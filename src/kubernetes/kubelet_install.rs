@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::error::Error;
 use crate::file;
-use crate::kubelet::ROLE_ANNOTATION;
+use crate::kubernetes::kubelet::ROLE_ANNOTATION;
 
 /// The name cloud-provider-aws's plugin has: existing kubelet configurations (EKS AMIs, kops,
 /// k3s set-ups) name it, and under this name the binary is the plugin with no arguments.
@@ -278,7 +278,7 @@ mod tests {
             let host = glob
                 .replacen('*', "123456789012", 1)
                 .replacen('*', "eu-west-1", 1);
-            let registry = crate::registry::Registry::parse(&host);
+            let registry = crate::core::registry::Registry::parse(&host);
             assert!(registry.is_some_and(|r| !r.is_public()), "{glob} -> {host}");
         }
     }

@@ -24,9 +24,9 @@ use time::OffsetDateTime;
 
 pub use entry::Entry;
 
-use crate::identity::Identity;
+use crate::core::identity::Identity;
+use crate::core::registry::Registry;
 use crate::log::{debug, warn};
-use crate::registry::Registry;
 use crate::settings::Settings;
 use dir::{Dir, Open, Refusal};
 
@@ -242,7 +242,7 @@ fn entry_key(name: &str) -> Option<&str> {
         .filter(|key| is_key(key))
 }
 
-/// Keys are hex digests ([`crate::identity::cache_key`]).
+/// Keys are hex digests ([`crate::core::identity::cache_key`]).
 fn is_key(text: &str) -> bool {
     !text.is_empty() && text.bytes().all(|b| b.is_ascii_hexdigit())
 }

@@ -17,7 +17,7 @@ pub use client::Applied;
 pub use config::{Auth, Options, Target};
 
 use crate::error::Error;
-use crate::kube_secret::SecretData;
+use crate::kubernetes::kube_secret::SecretData;
 use crate::log::debug;
 use crate::secret::Secret;
 use crate::settings::Settings;
@@ -54,7 +54,11 @@ pub fn apply(
 ) -> Result<Vec<Outcome>, Error> {
     let namespaces = if namespaces.is_empty() {
         // It goes into the request path: a kubeconfig's value is checked like a flag's.
-        crate::kube_secret::check_name("the context's namespace", &target.namespace, 63)?;
+        crate::kubernetes::kube_secret::check_name(
+            "the context's namespace",
+            &target.namespace,
+            63,
+        )?;
         vec![target.namespace.clone()]
     } else {
         namespaces.to_vec()

@@ -12,8 +12,8 @@ use std::time::UNIX_EPOCH;
 
 use sha2::{Digest, Sha256};
 
+use crate::core::registry::{Registry, Service};
 use crate::env::Env;
-use crate::registry::{Registry, Service};
 
 /// Variables that choose or carry credentials, or change where the token comes from.
 const IDENTITY_VARS: &[&str] = &[

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
-use crate::auths;
+use crate::docker::auths;
 use crate::env::Env;
 use crate::error::Error;
 use crate::settings::Settings;

@@ -222,7 +222,7 @@ fn owner_to_keep(uid: u32, gid: u32) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::docker_config::add_cred_helpers;
+    use crate::docker::config::add_cred_helpers;
 
     #[test]
     fn a_symlinked_config_is_edited_through_to_its_target() {

@@ -16,16 +16,16 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::aws::{self, FetchOptions, WebIdentity};
-use crate::cache::{Cache, Entry, Locking};
 use crate::config::Target;
+use crate::core::aws::{self, FetchOptions, WebIdentity};
+use crate::core::cache::{Cache, Entry, Locking};
+use crate::core::identity::{Identity, cache_key};
+use crate::core::registry::Registry;
+use crate::core::token::Token;
 use crate::env::Env;
 use crate::error::Error;
-use crate::identity::{Identity, cache_key};
 use crate::log::{debug, warn};
-use crate::registry::Registry;
 use crate::settings::Settings;
-use crate::token::Token;
 
 /// Credentials for a resolved target.
 pub fn for_target(target: &Target, env: &Env, settings: &Settings) -> Result<Token, Error> {

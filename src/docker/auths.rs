@@ -8,12 +8,12 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
-use crate::auth;
+use crate::core::auth;
+use crate::core::registry;
+use crate::core::token::Token;
 use crate::env::Env;
 use crate::error::Error;
-use crate::registry;
 use crate::settings::Settings;
-use crate::token::Token;
 
 /// The key a client looks a registry up by: `host[:port]`, lower case.
 pub fn config_key(registry: &str) -> String {
