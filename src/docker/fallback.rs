@@ -5,11 +5,12 @@
 //! and `erase` for any other host run `docker-credential-pass` with the same verb, hand it our
 //! stdin unchanged and give back what it answers. `list` merges its list with ours.
 //!
-//! What runs is named only by the user's own config file, never by stdin or a host, and is
-//! found on PATH the way docker finds helpers, minus relative PATH entries. It runs no longer
-//! than the command's deadline: then it is killed (with its children on Linux, see
-//! [`crate::process`]) and the answer is a one-line error. Its input and output are never
-//! logged: `store`'s input and `get`'s answer hold a password.
+//! What runs is named only by the user's own config file, which checked the name when it was
+//! read ([`crate::config`]), never by stdin or a host, and is found on PATH the way docker
+//! finds helpers, minus relative PATH entries. It runs no longer than the command's deadline:
+//! then it is killed (with its children on Linux, see [`crate::process`]) and the answer is a
+//! one-line error. Its input and output are never logged: `store`'s input and `get`'s answer
+//! hold a password.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -57,38 +58,6 @@ impl std::fmt::Debug for Output {
 /// The program a helper name stands for: `docker-credential-<name>` (`.exe` on Windows).
 pub fn program(name: &str) -> String {
     format!("docker-credential-{name}{}", std::env::consts::EXE_SUFFIX)
-}
-
-/// A fallback helper's name becomes part of a program name looked up on PATH: a path
-/// separator, `..` or a space would make it name some other file, and our own name would make
-/// every non-ECR request call us again.
-pub fn check_name(name: &str) -> Result<&str, String> {
-    let plain = name.len() <= 100
-        && name
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphanumeric())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        && !name.contains("..");
-    if !plain {
-        return Err(format!(
-            "fallback_helper {name:?} is not a helper name: give the part after \
-             docker-credential- (\"pass\", \"secretservice\", \"osxkeychain\", \"wincred\", \
-             \"desktop\"), without a path"
-        ));
-    }
-    // Case-insensitive: Windows and macOS file systems find `ECR-Login` under our name.
-    let lower = name.to_ascii_lowercase();
-    if lower == "ecr-login" || lower == "ecr-login.exe" {
-        return Err(format!(
-            "fallback_helper {name:?} is this helper itself, which would call itself for every \
-             registry that is not ECR; name the helper that keeps your other registries' \
-             credentials (\"pass\", \"desktop\", ...)"
-        ));
-    }
-    Ok(name)
 }
 
 /// Runs the configured fallback helper with `verb` and `stdin`, within the command's deadline.
@@ -314,39 +283,6 @@ fn stop(child: &mut Child) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_are_plain_and_not_ours() {
-        for good in [
-            "pass",
-            "secretservice",
-            "osxkeychain",
-            "wincred",
-            "desktop",
-            "dev-containers-1a2b.c_d",
-        ] {
-            assert_eq!(check_name(good), Ok(good));
-        }
-        for bad in [
-            "",
-            "../bin/sh",
-            "a/b",
-            "a\\b",
-            "pass word",
-            "-x",
-            ".hidden",
-            "a..b",
-            "C:x",
-            "p\n",
-        ] {
-            let err = check_name(bad).unwrap_err();
-            assert!(err.contains("is not a helper name"), "{bad:?}: {err}");
-        }
-        for ours in ["ecr-login", "ECR-Login", "ecr-login.exe"] {
-            let err = check_name(ours).unwrap_err();
-            assert!(err.contains("is this helper itself"), "{ours:?}: {err}");
-        }
-    }
 
     #[test]
     fn program_names() {

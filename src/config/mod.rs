@@ -10,6 +10,8 @@
 //! It is read on every call, hits included, so it stays a small TOML parse (tens of
 //! microseconds) and is skipped entirely when the file does not exist.
 
+mod helper_name;
+
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::PathBuf;
@@ -141,7 +143,7 @@ impl Config {
         let fallback_helper = match raw.fallback_helper {
             None => None,
             Some(name) => Some(
-                crate::docker::fallback::check_name(name.get_ref())
+                helper_name::check(name.get_ref())
                     .map_err(|why| fail(Some(name.span()), why))?
                     .to_owned(),
             ),
