@@ -5,6 +5,21 @@
 //! mutating the real one, and so the list of what we read stays in one file. (The AWS SDK reads
 //! its own variables, `AWS_PROFILE`, `AWS_ENDPOINT_URL_*` and the like, from the process
 //! itself.)
+//!
+//! Our cache and config directories are the platform's, found by one rule: first from the
+//! variables the platform's own rules read (`XDG_CACHE_HOME`/`XDG_CONFIG_HOME`, else `HOME`,
+//! on Linux and other Unix systems; `HOME` on macOS; `LOCALAPPDATA`/`APPDATA` on Windows),
+//! then, where those name none, from the operating system through `directories`: the passwd
+//! database when `HOME` is unset (a kubelet plugin run by systemd), the known-folder API on
+//! Windows. The variables come first because that is where every path was found before, where
+//! Go's helper looks (`os.UserCacheDir` reads the same ones), and what a test can inject: the
+//! known-folder API ignores them. Only the real process asks the operating system
+//! ([`Env::from_process`]); a made-up environment has the variables it was given and nothing
+//! else.
+//!
+//! The home directory itself ([`Env::home`]) is the variable's alone: the AWS SDK and kubectl
+//! find their files from the variables, never from the passwd database, and we must look where
+//! they look.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -15,6 +30,36 @@ pub struct Env {
     vars: HashMap<String, String>,
     /// When the process (or the test's made-up one) started: every bound counts from here.
     started: Instant,
+    /// Where the cache and config directories come from when the variables name none.
+    platform: Platform,
+}
+
+/// The operating system's answer for the directories the variables leave out.
+#[derive(Debug, Clone)]
+enum Platform {
+    /// Asked through `directories`, when needed: the real process.
+    Ask,
+    /// Made up, for tests; none by default.
+    Given {
+        cache: Option<PathBuf>,
+        config: Option<PathBuf>,
+    },
+}
+
+impl Platform {
+    fn cache(&self) -> Option<PathBuf> {
+        match self {
+            Platform::Ask => directories::BaseDirs::new().map(|dirs| dirs.cache_dir().to_owned()),
+            Platform::Given { cache, .. } => cache.clone(),
+        }
+    }
+
+    fn config(&self) -> Option<PathBuf> {
+        match self {
+            Platform::Ask => directories::BaseDirs::new().map(|dirs| dirs.config_dir().to_owned()),
+            Platform::Given { config, .. } => config.clone(),
+        }
+    }
 }
 
 impl Default for Env {
@@ -24,7 +69,8 @@ impl Default for Env {
 }
 
 impl Env {
-    /// A snapshot of the real environment. Variables that are not valid UTF-8 are skipped:
+    /// A snapshot of the real environment, with the operating system to ask for the
+    /// directories the variables leave out. Variables that are not valid UTF-8 are skipped:
     /// none of ours can be, and the SDK reads its own.
     pub fn from_process() -> Self {
         Env {
@@ -32,10 +78,11 @@ impl Env {
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
                 .collect(),
             started: Instant::now(),
+            platform: Platform::Ask,
         }
     }
 
-    /// A made-up environment, for tests.
+    /// A made-up environment, for tests: these variables and no platform directories.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         Env {
             vars: pairs
@@ -43,6 +90,10 @@ impl Env {
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
             started: Instant::now(),
+            platform: Platform::Given {
+                cache: None,
+                config: None,
+            },
         }
     }
 
@@ -83,35 +134,39 @@ impl Env {
             .or_else(|| self.get("AWS_DEFAULT_PROFILE"))
     }
 
-    /// The user's home directory.
+    /// The user's home directory, from the variable alone (see the module's docs).
     pub fn home(&self) -> Option<PathBuf> {
         let var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
         self.get(var).map(PathBuf::from)
     }
 
     /// The platform's per-user cache directory: `$XDG_CACHE_HOME` or `~/.cache` on Linux and
-    /// other Unix systems, `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows.
+    /// other Unix systems, `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows; else the
+    /// operating system's answer.
     pub fn cache_home(&self) -> Option<PathBuf> {
-        if cfg!(windows) {
+        let from_vars = if cfg!(windows) {
             self.get("LOCALAPPDATA").map(PathBuf::from)
         } else if cfg!(target_os = "macos") {
-            Some(self.home()?.join("Library/Caches"))
+            self.home().map(|home| home.join("Library/Caches"))
         } else {
             self.xdg("XDG_CACHE_HOME", ".cache")
-        }
+        };
+        from_vars.or_else(|| self.platform.cache())
     }
 
     /// The platform's per-user config directory: `$XDG_CONFIG_HOME` or `~/.config` on Linux
     /// and other Unix systems, `~/Library/Application Support` on macOS, `%APPDATA%` on
-    /// Windows.
+    /// Windows; else the operating system's answer.
     pub fn config_home(&self) -> Option<PathBuf> {
-        if cfg!(windows) {
+        let from_vars = if cfg!(windows) {
             self.get("APPDATA").map(PathBuf::from)
         } else if cfg!(target_os = "macos") {
-            Some(self.home()?.join("Library/Application Support"))
+            self.home()
+                .map(|home| home.join("Library/Application Support"))
         } else {
             self.xdg("XDG_CONFIG_HOME", ".config")
-        }
+        };
+        from_vars.or_else(|| self.platform.config())
     }
 
     /// An XDG base directory: the variable if it holds an absolute path (the spec says to
@@ -159,6 +214,80 @@ mod tests {
         assert_eq!(env.cache_home().unwrap(), PathBuf::from("/fast/cache"));
         assert_eq!(env.config_home().unwrap(), PathBuf::from("/home/u/.config"));
         assert_eq!(Env::default().cache_home(), None);
+    }
+
+    #[cfg(target_os = "macos")]
+    #[test]
+    fn macos_directories() {
+        let env = Env::from_pairs([("HOME", "/Users/u"), ("XDG_CACHE_HOME", "/not/on/macos")]);
+        assert_eq!(
+            env.cache_home().unwrap(),
+            PathBuf::from("/Users/u/Library/Caches")
+        );
+        assert_eq!(
+            env.config_home().unwrap(),
+            PathBuf::from("/Users/u/Library/Application Support")
+        );
+        assert_eq!(Env::default().cache_home(), None);
+    }
+
+    /// A made-up operating system whose answers differ from anything the variables give.
+    fn with_platform(env: Env) -> Env {
+        Env {
+            platform: Platform::Given {
+                cache: Some(PathBuf::from("/os/cache")),
+                config: Some(PathBuf::from("/os/config")),
+            },
+            ..env
+        }
+    }
+
+    #[test]
+    fn the_operating_system_answers_where_the_variables_name_nothing() {
+        let bare = with_platform(Env::default());
+        assert_eq!(bare.cache_home(), Some(PathBuf::from("/os/cache")));
+        assert_eq!(bare.config_home(), Some(PathBuf::from("/os/config")));
+        // The home stays the variable's: the SDK and kubectl look nowhere else.
+        assert_eq!(bare.home(), None);
+    }
+
+    #[test]
+    fn the_variables_win_over_the_operating_system() {
+        let vars: &[(&str, &str)] = if cfg!(windows) {
+            &[("LOCALAPPDATA", "C:\\L"), ("APPDATA", "C:\\R")]
+        } else {
+            &[("HOME", "/home/u")]
+        };
+        let env = with_platform(Env::from_pairs(vars.iter().copied()));
+        let (cache, config) = if cfg!(windows) {
+            ("C:\\L", "C:\\R")
+        } else if cfg!(target_os = "macos") {
+            (
+                "/home/u/Library/Caches",
+                "/home/u/Library/Application Support",
+            )
+        } else {
+            ("/home/u/.cache", "/home/u/.config")
+        };
+        assert_eq!(env.cache_home(), Some(PathBuf::from(cache)));
+        assert_eq!(env.config_home(), Some(PathBuf::from(config)));
+    }
+
+    /// The real operating system, asked with none of the variables: a kubelet plugin under
+    /// systemd (no `HOME`) still gets a cache, from the passwd database; on Windows the
+    /// known-folder API answers.
+    #[test]
+    fn the_real_process_asks_the_operating_system() {
+        let env = Env {
+            platform: Platform::Ask,
+            ..Env::default()
+        };
+        let cache = env
+            .cache_home()
+            .expect("the operating system names a cache directory");
+        let config = env.config_home().expect("and a config directory");
+        assert!(cache.is_absolute(), "{}", cache.display());
+        assert!(config.is_absolute(), "{}", config.display());
     }
 
     #[cfg(windows)]

@@ -31,7 +31,8 @@ pub struct Settings {
     pub deadline: Instant,
     /// `AWS_ECR_REFRESH_WINDOW`, else the config file's, else an hour.
     pub refresh_window: Duration,
-    /// `None` when the cache is off (`AWS_ECR_DISABLE_CACHE`) or there is no home to put it in.
+    /// `None` when the cache is off (`AWS_ECR_DISABLE_CACHE`) or neither the variables nor the
+    /// operating system name a cache directory.
     pub cache_dir: Option<PathBuf>,
     /// The config file, `Config::default()` when there is none.
     pub config: Config,
