@@ -11,9 +11,10 @@
 //! - [`crate::core`]: a registry host in, an ECR token out, through the cache
 //!   ([`core::registry`], [`core::identity`], [`core::auth`], [`core::cache`], [`core::aws`],
 //!   [`core::token`]). It imports neither `cli` nor the client folders.
-//! - The plumbing: [`settings`] (read once per command from [`env`] and the [`config`] file),
-//!   [`error`], [`log`], [`file`], [`process`], [`platform`], [`secret`]. The exception:
-//!   `config` and `settings` reach up into the core, for [`core::registry`]'s parsing of hosts.
+//! - The plumbing: [`settings`] (read once per command from [`env`](mod@env) and the
+//!   [`config`] file), [`error`], [`log`], [`file`](mod@file), [`process`], [`platform`],
+//!   [`secret`]. The exception: `config` and `settings` reach up into the core, for
+//!   [`core::registry`]'s parsing of hosts.
 //!
 //! A `get` flows stdin → `cli::protocol` → [`config`] (registry, alias, profile) →
 //! [`core::auth`] → [`core::cache`] ⇄ [`core::aws`] → reply. CONTRIBUTING.md's code map ("How

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 python3 tests/docs/check_links.py
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
+# The module docs are a second map of the code: every intra-doc link in them must resolve.
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --document-private-items
 # One HTTP/TLS stack: no legacy hyper 0.14 / rustls 0.21, no aws-lc beside ring.
 if cargo tree --locked -e normal --prefix none | grep -E '^(hyper v0\.|rustls v0\.(1|2[01])\.|aws-lc)'; then
     echo "a second HTTP/TLS stack is compiled in (see above)" >&2

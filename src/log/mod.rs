@@ -5,7 +5,7 @@
 //! no secret: tokens and passwords travel as [`crate::secret::Secret`], whose `Debug` is
 //! redacted.
 //!
-//! `AWS_ECR_LOG_FILE` ([`file`]) gets every line at every level, debug included, whatever
+//! `AWS_ECR_LOG_FILE` ([`file`](mod@file)) gets every line at every level, debug included, whatever
 //! `AWS_ECR_LOG` says, plus the failure a protocol verb answers on stdout. Whoever sets it wants
 //! a record to read after the fact (dockerd and Docker Desktop drop our stderr), and the cause of
 //! a failure is often in the debug lines (which credentials, which endpoint, hit or miss); the

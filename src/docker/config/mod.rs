@@ -8,7 +8,7 @@
 //! Run as root on a user's file, it must neither take the file from its owner nor be steered by
 //! the user's symlinks, or by a directory swapped for one mid-run, onto a file of root's: the
 //! path is walked once, without following links, and everything after goes through the handles
-//! that walk opened (see [`walk`]). Windows has no modes, owners to hand back or user-made
+//! that walk opened (see `walk.rs`). Windows has no modes, owners to hand back or user-made
 //! symlinks by default: there the file is replaced keeping its path, and a link is followed as
 //! the system follows it.
 

@@ -1,12 +1,12 @@
 //! The cache directory, opened once and checked, and every file in it reached through it.
 //!
 //! On Unix checking a directory by path and then using it by path again leaves a window in
-//! which the path can be pointed elsewhere, so [`unix`] opens it once, checks its owner and
+//! which the path can be pointed elsewhere, so `unix.rs` opens it once, checks its owner and
 //! mode on that handle, and opens every file relative to the handle: never through a symlink,
 //! never blocking (a FIFO planted at an entry's name opens at once and is then refused), and
 //! only if it is a regular file of ours that nobody else can write.
 //!
-//! On Windows [`windows`] keeps what applies there: no file or directory is used through a
+//! On Windows `windows.rs` keeps what applies there: no file or directory is used through a
 //! symlink or junction, and entries must be regular files. Owner and mode checks do not
 //! apply: the default directory is under `%LOCALAPPDATA%`, whose ACL already admits only the
 //! user (and administrators), and Windows has no world-writable mode bits to refuse.
