@@ -57,7 +57,9 @@ pub fn docker_config_path(given: Option<PathBuf>, env: &Env) -> Result<PathBuf, 
 }
 
 /// Helm's registry config: `$HELM_REGISTRY_CONFIG`, else `registry/config.json` under helm's
-/// config home.
+/// config home, found as helm finds it: `$HELM_CONFIG_HOME`, else `$XDG_CONFIG_HOME/helm`, else
+/// the platform's default (`~/.config/helm`, `~/Library/Preferences/helm` on macOS,
+/// `%APPDATA%\helm` on Windows).
 pub fn helm_config_path(env: &Env) -> Result<PathBuf, Error> {
     if let Some(path) = env.get("HELM_REGISTRY_CONFIG") {
         return Ok(PathBuf::from(path));
@@ -65,15 +67,21 @@ pub fn helm_config_path(env: &Env) -> Result<PathBuf, Error> {
     let config_home = match (env.get("HELM_CONFIG_HOME"), env.get("XDG_CONFIG_HOME")) {
         (Some(helm), _) => PathBuf::from(helm),
         (None, Some(xdg)) => PathBuf::from(xdg).join("helm"),
+        (None, None) if cfg!(windows) => env
+            .get("APPDATA")
+            .map(|appdata| PathBuf::from(appdata).join("helm"))
+            .ok_or_else(|| Error::Config("APPDATA is not set; set HELM_REGISTRY_CONFIG".into()))?,
+        (None, None) if cfg!(target_os = "macos") => home(env)?.join("Library/Preferences/helm"),
         (None, None) => home(env)?.join(".config").join("helm"),
     };
     Ok(config_home.join("registry").join("config.json"))
 }
 
+/// The home docker and helm use: `HOME`, or `USERPROFILE` on Windows (Go's `os.UserHomeDir`).
 fn home(env: &Env) -> Result<PathBuf, Error> {
-    env.get("HOME")
-        .map(PathBuf::from)
-        .ok_or_else(|| Error::Config("HOME is not set; pass --docker-config".into()))
+    let var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+    env.home()
+        .ok_or_else(|| Error::Config(format!("{var} is not set; pass --docker-config")))
 }
 
 /// Sets `credHelpers[key] = "ecr-login"` for every key; true when the file changed.
@@ -127,6 +135,41 @@ fn to_text(value: &Value) -> serde_json::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn docker_and_helm_configs_are_where_each_tool_reads_them() {
+        let home = if cfg!(windows) {
+            "C:\\Users\\u"
+        } else {
+            "/home/u"
+        };
+        let env = Env::from_pairs([
+            ("HOME", home),
+            ("USERPROFILE", home),
+            ("APPDATA", "C:\\Users\\u\\AppData\\Roaming"),
+        ]);
+        let home = PathBuf::from(home);
+        assert_eq!(
+            docker_config_path(None, &env).unwrap(),
+            home.join(".docker").join("config.json")
+        );
+        let helm = if cfg!(windows) {
+            PathBuf::from("C:\\Users\\u\\AppData\\Roaming").join("helm")
+        } else if cfg!(target_os = "macos") {
+            home.join("Library/Preferences/helm")
+        } else {
+            home.join(".config").join("helm")
+        };
+        assert_eq!(
+            helm_config_path(&env).unwrap(),
+            helm.join("registry").join("config.json")
+        );
+        let xdg = Env::from_pairs([("HOME", "/home/u"), ("XDG_CONFIG_HOME", "/x")]);
+        assert_eq!(
+            helm_config_path(&xdg).unwrap(),
+            PathBuf::from("/x/helm/registry/config.json")
+        );
+    }
     use std::fs;
 
     #[test]
