@@ -244,6 +244,12 @@ impl Config {
         })
     }
 
+    /// The `[registries]` keys, as stored.
+    #[cfg(fuzzing)]
+    pub fn registry_keys(&self) -> impl Iterator<Item = &str> {
+        self.registries.keys().map(String::as_str)
+    }
+
     /// The profile configured for an ECR registry, by host, then by account.
     pub fn profile_for(&self, registry: &Registry) -> Option<String> {
         self.registries

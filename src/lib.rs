@@ -16,6 +16,9 @@ mod env;
 mod error;
 mod fallback;
 mod file;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 mod identity;
 mod kube;
 mod kube_secret;

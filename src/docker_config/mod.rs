@@ -97,20 +97,25 @@ pub fn add_cred_helpers(path: &Path, keys: &[String]) -> Result<bool, Error> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(fail(format!("cannot read: {e}"))),
     };
-    let mut root: Value = match existing.as_deref().map(str::trim) {
+    let (root, changed) = with_cred_helpers(existing.as_deref(), keys).map_err(fail)?;
+    if changed {
+        write_atomically(&path, &root).map_err(|e| fail(format!("cannot write: {e}")))?;
+    }
+    Ok(changed)
+}
+
+/// The file's content (`None`: no file) with the entries added, and whether that changed it.
+pub fn with_cred_helpers(existing: Option<&str>, keys: &[String]) -> Result<(Value, bool), String> {
+    let mut root: Value = match existing.map(str::trim) {
         None | Some("") => json!({}),
-        Some(text) => {
-            serde_json::from_str(text).map_err(|e| fail(format!("not valid JSON: {e}")))?
-        }
+        Some(text) => serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?,
     };
-    let object = root
-        .as_object_mut()
-        .ok_or_else(|| fail("not a JSON object".into()))?;
+    let object = root.as_object_mut().ok_or("not a JSON object")?;
     let helpers = object
         .entry("credHelpers")
         .or_insert_with(|| json!({}))
         .as_object_mut()
-        .ok_or_else(|| fail("credHelpers is not a JSON object".into()))?;
+        .ok_or("credHelpers is not a JSON object")?;
     let mut changed = existing.is_none();
     for key in keys {
         if helpers.get(key).and_then(Value::as_str) != Some(HELPER) {
@@ -118,24 +123,27 @@ pub fn add_cred_helpers(path: &Path, keys: &[String]) -> Result<bool, Error> {
             changed = true;
         }
     }
-    if changed {
-        write_atomically(&path, &root).map_err(|e| fail(format!("cannot write: {e}")))?;
-    }
-    Ok(changed)
+    Ok((root, changed))
 }
 
-/// Tab-indented like docker's own writes; temp file, fsync, rename; the old file's owner,
-/// group and mode kept (a new file is ours, 0600).
+/// The file's text: tab-indented like docker's own writes.
+pub fn render(value: &Value) -> serde_json::Result<Vec<u8>> {
+    let mut text = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"\t");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
+    serde::Serialize::serialize(value, &mut serializer)?;
+    text.push(b'\n');
+    Ok(text)
+}
+
+/// [`render`]ed; temp file, fsync, rename; the old file's owner, group and mode kept (a new
+/// file is ours, 0600).
 fn write_atomically(path: &Path, value: &Value) -> std::io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir)?;
     }
     let (mode, owner) = kept_mode_and_owner(path);
-    let mut text = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"\t");
-    let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
-    serde::Serialize::serialize(value, &mut serializer).map_err(std::io::Error::other)?;
-    text.push(b'\n');
+    let text = render(value).map_err(std::io::Error::other)?;
     file::replace(path, &text, mode, owner, ".config.json.")
 }
 

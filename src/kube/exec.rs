@@ -78,7 +78,7 @@ pub async fn run(exec: &Exec, source: &str, deadline: Instant) -> Result<Credent
     parse(&output.stdout).map_err(fail)
 }
 
-fn parse(stdout: &[u8]) -> Result<Credential, String> {
+pub fn parse(stdout: &[u8]) -> Result<Credential, String> {
     // Only where it failed: serde's message would quote the value, which may be the token.
     let credential: ExecCredential = serde_json::from_slice(stdout).map_err(|e| {
         format!(
