@@ -187,6 +187,18 @@ mod tests {
     }
 
     #[test]
+    fn numbers_are_kept_as_read() {
+        // Found by fuzzing: serde_json's default float parsing can be one unit in the last
+        // place off, so a rewritten file held a different number, and read back another.
+        let big = "184467448446744073709551616";
+        let text = format!(r#"{{"n": {big}, "x": 0.30000000000000004}}"#);
+        let (value, _) = with_cred_helpers(Some(&text), &["public.ecr.aws".into()]).unwrap();
+        assert_eq!(value["n"].as_f64(), Some(big.parse::<f64>().unwrap()));
+        let written: Value = serde_json::from_slice(&render(&value).unwrap()).unwrap();
+        assert_eq!(written, value);
+    }
+
+    #[test]
     fn creates_a_missing_file_and_refuses_a_broken_one() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("new/config.json");
