@@ -27,6 +27,9 @@ mod docker;
 mod env;
 mod error;
 mod file;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 mod kubernetes;
 mod log;
 mod platform;

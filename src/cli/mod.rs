@@ -12,6 +12,9 @@ mod install;
 mod kube_secret;
 mod protocol;
 
+#[cfg(fuzzing)]
+pub(crate) use protocol::{MAX_INPUT, check_store, read_input, server_url};
+
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::process::ExitCode;

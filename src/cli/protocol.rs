@@ -234,7 +234,7 @@ fn read_bytes(mut reader: impl Read) -> Result<Vec<u8>, Error> {
 /// The server URL of `get`, `erase` and `store`'s payload check: every line of the input
 /// joined without separators, then trimmed, exactly as the reference helpers read it. So
 /// `host\nevil.com` is the one string `hostevil.com`, not ECR, as with the Go helper.
-fn server_url(input: &str) -> Result<String, Error> {
+pub fn server_url(input: &str) -> Result<String, Error> {
     let joined: String = input.lines().collect();
     let url = joined.trim();
     if url.is_empty() {
@@ -275,7 +275,7 @@ struct StoreRequest {
 
 /// Validates a `store` payload and returns its server URL. What may be stored for it is the
 /// caller's decision.
-fn check_store(input: &str) -> Result<String, Error> {
+pub fn check_store(input: &str) -> Result<String, Error> {
     let request: StoreRequest = serde_json::from_str(input.trim()).map_err(|e| {
         Error::BadInput(format!(
             "store: standard input is not a credentials JSON object: {e}"

@@ -154,7 +154,9 @@ impl Config {
             let span = entry.span();
             let entry = entry.into_inner();
             let host = registry::host_and_port(&key).to_ascii_lowercase();
-            if host.is_empty() {
+            // Clients' input is trimmed before it is looked up: a key with a space in its host
+            // (`me@ host`) would be accepted and never match.
+            if host.is_empty() || host.contains(char::is_whitespace) {
                 return Err(fail(
                     Some(span),
                     format!("[registries.{key:?}] is not a host name"),
@@ -244,6 +246,12 @@ impl Config {
                 "{registry:?} is not an ECR registry host, nor an alias in the config file"
             ))
         })
+    }
+
+    /// The `[registries]` keys, as stored.
+    #[cfg(fuzzing)]
+    pub fn registry_keys(&self) -> impl Iterator<Item = &str> {
+        self.registries.keys().map(String::as_str)
     }
 
     /// The profile configured for an ECR registry, by host, then by account.
@@ -351,6 +359,10 @@ profile = "partner"
             (
                 "fallback_helper = \"ecr-login\"\n",
                 "config file /c.toml, line 1: fallback_helper \"ecr-login\" is this helper itself",
+            ),
+            (
+                "[registries.\"me@ registry.example.com\"]\nalias_of = \"public.ecr.aws\"\n",
+                "config file /c.toml, line 1: [registries.\"me@ registry.example.com\"] is not a host name",
             ),
             (
                 "[accounts.\"12\"]\nprofile = \"p\"\n",

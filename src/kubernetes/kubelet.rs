@@ -60,8 +60,19 @@ struct AuthConfig<'a> {
     password: &'a str,
 }
 
-/// Answers one request: the response JSON line, or an error for stderr.
-pub fn answer(input: &str, env: &Env, settings: &Settings) -> Result<String, Error> {
+/// A request as far as it can be checked without the settings: a supported version and kind,
+/// and the image's registry host.
+#[derive(Debug)]
+pub struct Checked {
+    pub version: &'static str,
+    pub image: String,
+    pub host: String,
+    pub service_account_token: Option<Secret>,
+    pub service_account_annotations: BTreeMap<String, String>,
+}
+
+/// Reads and checks a `CredentialProviderRequest`.
+pub fn check(input: &str) -> Result<Checked, Error> {
     let request: Request = serde_json::from_str(input).map_err(|e| {
         Error::BadInput(format!(
             "kubelet-plugin: stdin is not a CredentialProviderRequest: {}",
@@ -72,7 +83,7 @@ pub fn answer(input: &str, env: &Env, settings: &Settings) -> Result<String, Err
         .api_version
         .strip_prefix(GROUP)
         .and_then(|v| v.strip_prefix('/'))
-        .filter(|v| VERSIONS.contains(v))
+        .and_then(|v| VERSIONS.iter().copied().find(|known| *known == v))
         .ok_or_else(|| {
             Error::BadInput(format!(
                 "kubelet-plugin: unsupported apiVersion {:?} (expected {GROUP}/v1, v1beta1 or v1alpha1)",
@@ -91,6 +102,19 @@ pub fn answer(input: &str, env: &Env, settings: &Settings) -> Result<String, Err
             request.image
         ))
     })?;
+    Ok(Checked {
+        version,
+        image: request.image,
+        host,
+        service_account_token: request.service_account_token,
+        service_account_annotations: request.service_account_annotations,
+    })
+}
+
+/// Answers one request: the response JSON line, or an error for stderr.
+pub fn answer(input: &str, env: &Env, settings: &Settings) -> Result<String, Error> {
+    let request = check(input)?;
+    let (version, host) = (request.version, request.host);
     let target = settings.config.target(&host).ok_or_else(|| {
         Error::BadInput(format!(
             "kubelet-plugin: {} is not an ECR registry (image {:?}); check matchImages",
@@ -144,7 +168,7 @@ pub fn answer(input: &str, env: &Env, settings: &Settings) -> Result<String, Err
 
 /// The role annotation's value, if it can be a role ARN. Whatever it is goes into errors (ours
 /// and STS's), so anything that could break a log line is refused here, before any call.
-fn role_arn_of(annotation: &str) -> Result<String, Error> {
+pub fn role_arn_of(annotation: &str) -> Result<String, Error> {
     let looks_like_an_arn = annotation.starts_with("arn:")
         && !annotation
             .chars()

@@ -52,6 +52,15 @@ impl Entry {
         entry
     }
 
+    /// An entry file's bytes: an entry of this build's version, or why it is a miss.
+    pub fn from_json(bytes: &[u8]) -> Result<Entry, String> {
+        match serde_json::from_slice::<Entry>(bytes) {
+            Ok(entry) if entry.version == ENTRY_VERSION => Ok(entry),
+            Ok(entry) => Err(format!("entry version {}", entry.version)),
+            Err(e) => Err(format!("corrupt entry: {e}")),
+        }
+    }
+
     /// True when this entry was fetched for `registry` by `identity`. The file name says so
     /// too, but a file copied over another entry's name must not be served for it.
     pub fn is_for(&self, registry: &Registry, identity: &Identity) -> bool {

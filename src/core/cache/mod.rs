@@ -22,6 +22,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use time::OffsetDateTime;
 
+#[cfg(fuzzing)]
+pub(crate) use entry::ENTRY_VERSION;
 pub use entry::Entry;
 
 use crate::core::identity::Identity;
@@ -113,17 +115,9 @@ impl Cache {
         };
         let mut text = Vec::new();
         file.take(MAX_ENTRY_SIZE).read_to_end(&mut text).ok()?;
-        match serde_json::from_slice::<Entry>(&text) {
-            Ok(entry) if entry.version == entry::ENTRY_VERSION => Some(entry),
-            Ok(entry) => {
-                debug!("cache miss: entry version {}", entry.version);
-                None
-            }
-            Err(e) => {
-                debug!("cache miss: corrupt entry {name}: {e}");
-                None
-            }
-        }
+        Entry::from_json(&text)
+            .inspect_err(|why| debug!("cache miss: {name}: {why}"))
+            .ok()
     }
 
     /// Atomically replaces the entry for `key`.
@@ -231,12 +225,12 @@ impl Cache {
     }
 }
 
-fn entry_name(key: &str) -> String {
+pub(crate) fn entry_name(key: &str) -> String {
     format!("{PREFIX}{key}.json")
 }
 
 /// The key of an entry file's name, if it is one of ours.
-fn entry_key(name: &str) -> Option<&str> {
+pub(crate) fn entry_key(name: &str) -> Option<&str> {
     name.strip_prefix(PREFIX)?
         .strip_suffix(".json")
         .filter(|key| is_key(key))

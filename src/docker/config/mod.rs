@@ -94,20 +94,26 @@ pub fn add_cred_helpers(path: &Path, keys: &[String]) -> Result<bool, Error> {
         Some(bytes) => Some(String::from_utf8(bytes).map_err(|_| fail("not valid UTF-8".into()))?),
         None => None,
     };
-    let mut root: Value = match existing.as_deref().map(str::trim) {
+    let (root, changed) = with_cred_helpers(existing.as_deref(), keys).map_err(fail)?;
+    if changed {
+        let text = render(&root).map_err(|e| fail(format!("cannot write: {e}")))?;
+        target.replace(&text).map_err(fail)?;
+    }
+    Ok(changed)
+}
+
+/// The file's content (`None`: no file) with the entries added, and whether that changed it.
+pub fn with_cred_helpers(existing: Option<&str>, keys: &[String]) -> Result<(Value, bool), String> {
+    let mut root: Value = match existing.map(str::trim) {
         None | Some("") => json!({}),
-        Some(text) => {
-            serde_json::from_str(text).map_err(|e| fail(format!("not valid JSON: {e}")))?
-        }
+        Some(text) => serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?,
     };
-    let object = root
-        .as_object_mut()
-        .ok_or_else(|| fail("not a JSON object".into()))?;
+    let object = root.as_object_mut().ok_or("not a JSON object")?;
     let helpers = object
         .entry("credHelpers")
         .or_insert_with(|| json!({}))
         .as_object_mut()
-        .ok_or_else(|| fail("credHelpers is not a JSON object".into()))?;
+        .ok_or("credHelpers is not a JSON object")?;
     let mut changed = existing.is_none();
     for key in keys {
         if helpers.get(key).and_then(Value::as_str) != Some(HELPER) {
@@ -115,15 +121,11 @@ pub fn add_cred_helpers(path: &Path, keys: &[String]) -> Result<bool, Error> {
             changed = true;
         }
     }
-    if changed {
-        let text = to_text(&root).map_err(|e| fail(format!("cannot write: {e}")))?;
-        target.replace(&text).map_err(fail)?;
-    }
-    Ok(changed)
+    Ok((root, changed))
 }
 
-/// Tab-indented like docker's own writes.
-fn to_text(value: &Value) -> serde_json::Result<Vec<u8>> {
+/// The file's text: tab-indented like docker's own writes.
+pub fn render(value: &Value) -> serde_json::Result<Vec<u8>> {
     let mut text = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"\t");
     let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
@@ -205,6 +207,18 @@ mod tests {
             "second run changes nothing"
         );
         assert_eq!(fs::read_to_string(&path).unwrap(), text);
+    }
+
+    #[test]
+    fn numbers_are_kept_as_read() {
+        // Found by fuzzing: serde_json's default float parsing can be one unit in the last
+        // place off, so a rewritten file held a different number, and read back another.
+        let big = "184467448446744073709551616";
+        let text = format!(r#"{{"n": {big}, "x": 0.30000000000000004}}"#);
+        let (value, _) = with_cred_helpers(Some(&text), &["public.ecr.aws".into()]).unwrap();
+        assert_eq!(value["n"].as_f64(), Some(big.parse::<f64>().unwrap()));
+        let written: Value = serde_json::from_slice(&render(&value).unwrap()).unwrap();
+        assert_eq!(written, value);
     }
 
     #[test]

@@ -158,7 +158,7 @@ async fn output_of(
     Ok(stdout)
 }
 
-fn parse(stdout: &[u8]) -> Result<Credential, String> {
+pub fn parse(stdout: &[u8]) -> Result<Credential, String> {
     // Only where it failed: serde's message would quote the value, which may be the token.
     let credential: ExecCredential = serde_json::from_slice(stdout).map_err(|e| {
         format!(

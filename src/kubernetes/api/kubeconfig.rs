@@ -184,7 +184,7 @@ impl Kubeconfig {
         })
     }
 
-    fn resolve_paths(&mut self, dir: &Path) {
+    pub fn resolve_paths(&mut self, dir: &Path) {
         let fix = |p: &mut Option<PathBuf>| {
             if let Some(path) = p.as_mut().filter(|p| p.is_relative()) {
                 *path = dir.join(&*path);
@@ -209,17 +209,25 @@ impl Kubeconfig {
 }
 
 fn read(path: &Path) -> Result<Kubeconfig, Error> {
+    let file = path.display().to_string();
+    let bytes = crate::file::read_regular(path, MAX_FILE_BYTES).map_err(|e| Error::KubeConfig {
+        file: file.clone(),
+        problem: format!("cannot read: {e}"),
+    })?;
+    parse(&bytes, &file)
+}
+
+/// One file's bytes; `file` names it in errors.
+pub fn parse(bytes: &[u8], file: &str) -> Result<Kubeconfig, Error> {
     let bad = |problem: String| Error::KubeConfig {
-        file: path.display().to_string(),
+        file: file.to_owned(),
         problem,
     };
-    let bytes = crate::file::read_regular(path, MAX_FILE_BYTES)
-        .map_err(|e| bad(format!("cannot read: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|_| bad("not UTF-8 text".into()))?;
+    let text = std::str::from_utf8(bytes).map_err(|_| bad("not UTF-8 text".into()))?;
     if text.trim().is_empty() {
         return Ok(Kubeconfig::default());
     }
-    serde_saphyr::from_str(&text).map_err(|e| bad(format!("not a kubeconfig: {}", describe(&e))))
+    serde_saphyr::from_str(text).map_err(|e| bad(format!("not a kubeconfig: {}", describe(&e))))
 }
 
 /// The parser's message without what it quotes from the file: its snippet shows the lines

@@ -11,6 +11,12 @@ mod config;
 mod exec;
 mod kubeconfig;
 
+#[cfg(fuzzing)]
+pub(crate) use {
+    exec::{Credential, parse as parse_exec_credential},
+    kubeconfig::{Kubeconfig, parse as parse_kubeconfig},
+};
+
 use std::time::Instant;
 
 pub use client::Applied;

@@ -1,0 +1,5 @@
+//! A kubeconfig file (YAML) and the context picked from it.
+//! What must hold of the answer is asserted in the crate's `src/fuzzing.rs`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| docker_credential_ecr_login::fuzzing::kubeconfig(data));
