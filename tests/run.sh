@@ -6,7 +6,10 @@ cd "$(dirname "$0")/.."
 # Every relative link and anchor of the README, CONTRIBUTING.md, the changelog and docs/.
 python3 tests/docs/check_links.py
 cargo fmt --check
+cargo fmt --check --manifest-path fuzz/Cargo.toml
 cargo clippy --locked --all-targets -- -D warnings
+# The fuzz targets' entry points (src/fuzzing.rs) exist only under --cfg fuzzing.
+cargo clippy --locked --lib -- --cfg fuzzing -D warnings
 # The module docs are a second map of the code: every intra-doc link in them must resolve.
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --document-private-items
 # One HTTP/TLS stack: no legacy hyper 0.14 / rustls 0.21, no aws-lc beside ring.
@@ -21,6 +24,11 @@ else
     echo "cargo-deny not installed: skipping 'cargo deny check' (cargo install --locked cargo-deny)"
 fi
 cargo test --locked
+# A few seconds of fuzzing per parser of untrusted input (installs cargo-fuzz if missing; skip
+# with SKIP_FUZZ=1).
+if [ "${SKIP_FUZZ:-}" != 1 ]; then
+    tests/fuzz/run.sh 5
+fi
 # The other platforms: Windows built and tested under wine, macOS type-checked and linted, and
 # every release archive built and run (aarch64 under qemu, Windows under wine), then the
 # install script and the GitHub Action's scripts against the x86_64 archive. Each script
