@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 target=x86_64-pc-windows-gnu
-target_dir=${CARGO_TARGET_DIR:-target}
+target_dir=${CARGO_TARGET_DIR:-$PWD/target}
+case $target_dir in /*) ;; *) target_dir=$PWD/$target_dir ;; esac
 
 missing=()
 command -v x86_64-w64-mingw32-gcc >/dev/null || missing+=(gcc-mingw-w64-x86-64)
@@ -30,7 +31,7 @@ fi
 
 cargo clippy --locked --target "$target" --all-targets -- -D warnings
 
-export WINEPREFIX="$PWD/$target_dir/wine/prefix" WINEDEBUG=-all
+export WINEPREFIX="$target_dir/wine/prefix" WINEDEBUG=-all
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
 cargo test --locked --target "$target" --no-run
 for dir in "$target_dir/$target/debug" "$target_dir/$target/debug/deps"; do
