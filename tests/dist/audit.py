@@ -2,7 +2,7 @@
 
   audit.py deps BINARY        the binary's `cargo auditable` data (.dep-v0): one line per crate
   audit.py sbom SBOM BINARY   the CycloneDX SBOM valid against its schema, naming the binary's
-                                crates (aws-sdk-ecr among them) with versions and pkg:cargo purls
+                              crates (aws-sdk-ecr among them) with versions and pkg:cargo purls
 
 Each check exits non-zero with one line saying what is wrong. Needs cyclonedx-python-lib (with
 its json-validation extra), pyelftools and pefile (tests/dist/run.sh installs them in a venv).

@@ -73,9 +73,10 @@ root=$work/deb-root
 mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates"
 touch "$root/var/lib/dpkg/status"
 dpkg_root=(dpkg --root="$root" --log=/dev/null --force-architecture)
-"${dpkg_root[@]}" -i "$work/go.deb" >/dev/null
+# (--force-architecture: the arm64 package goes into the scratch root of an amd64 machine.)
+"${dpkg_root[@]}" -i "$work/go.deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log" >&2; fail "dpkg -i $go_helper failed"; }
 "${dpkg_root[@]}" -i "$deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log" >&2; fail "dpkg -i failed over $go_helper"; }
-status=$("${dpkg_root[@]}" -l | awk '$1 ~ /^[a-z][a-z]$/ { print $1, $2 }')
+status=$("${dpkg_root[@]}" -l | awk '$1 ~ /^[a-z][a-z]$/ { sub(/:.*/, "", $2); print $1, $2 }')
 [ "$status" = "ii $name" ] || fail "after dpkg -i, the packages are '$status', not '$name' alone"
 ok "dpkg -i swaps out $go_helper"
 

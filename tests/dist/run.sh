@@ -82,6 +82,14 @@ for target in "${targets[@]}"; do
 
     runner=()
     case $target in
+    aarch64-pc-windows-*)
+        # Nothing runs arm64 Windows programs here (wine runs x86 ones): the binary is checked,
+        # not run; the release workflow runs it on a Windows arm64 runner.
+        machine=$("$venv/bin/python" -c 'import pefile, sys; print(hex(pefile.PE(sys.argv[1], fast_load=True).FILE_HEADER.Machine))' "$dir/$exe")
+        [ "$machine" = 0xaa64 ] || { echo "$exe is not an arm64 PE executable ($machine)" >&2; exit 1; }
+        echo "ok: $exe is an arm64 Windows executable (not run: no arm64 Windows here)"
+        continue
+        ;;
     x86_64-unknown-linux-*) ;;
     aarch64-unknown-linux-*)
         need qemu-aarch64 qemu-user
