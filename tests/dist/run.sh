@@ -3,7 +3,8 @@
 # - SHA256SUMS, and each archive's own .sha256, pass `sha256sum -c`, and list every file;
 # - each archive unpacked: its contents, then the artifact test (tests/it/artifact.rs: version,
 #   not-found, a get against the mock, a cache hit, erase) against the binary, natively for
-#   x86_64 Linux, under qemu-aarch64 for aarch64 and under wine for Windows;
+#   x86_64 Linux, under qemu-aarch64 for aarch64 and under wine for x86_64 Windows (Windows on
+#   arm64 is only checked to be an arm64 executable: nothing here runs it);
 # - each binary's `cargo auditable` data (.dep-v0) read back, listing aws-sdk-ecr, and its SBOM
 #   (<archive>.cdx.json) valid against the CycloneDX schema and naming the same crates
 #   (tests/dist/audit.py);
@@ -17,7 +18,7 @@ case $target_dir in /*) ;; *) target_dir=$PWD/$target_dir ;; esac
 export CARGO_TARGET_DIR=$target_dir
 name=docker-credential-ecr-login
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-pc-windows-gnu)
+[ ${#targets[@]} -gt 0 ] || targets=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-pc-windows-gnu aarch64-pc-windows-gnullvm)
 dist=$target_dir/distrib
 
 apt_updated=
