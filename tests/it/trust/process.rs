@@ -26,6 +26,17 @@ fn read_pid(path: &Path) -> Option<i32> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
 }
 
+/// Asserts that `parent` (a `what`) and its `child` end within a second of our exit: killed
+/// with SIGKILL, they are gone at once; the second is for the kernel to reap them.
+fn assert_gone(parent: i32, child: i32, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while (alive(parent) || alive(child)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!alive(parent), "{what} {parent} outlived us");
+    assert!(!alive(child), "its child {child} outlived us");
+}
+
 /// Kills whatever the script recorded, whatever the test's outcome: a failing test must not
 /// leave a five-minute `sleep` behind.
 struct Reaper(Vec<PathBuf>);
@@ -78,15 +89,7 @@ fn a_hung_credential_process_is_killed_with_its_children() {
     let parent = read_pid(&parent_file).expect("the credential_process ran");
     let child = read_pid(&child_file).expect("the credential_process started its child");
 
-    let deadline = Instant::now() + Duration::from_secs(1);
-    while (alive(parent) || alive(child)) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(
-        !alive(parent),
-        "the credential_process {parent} outlived us"
-    );
-    assert!(!alive(child), "its child {child} outlived us");
+    assert_gone(parent, child, "the credential_process");
 }
 
 #[test]
@@ -126,15 +129,7 @@ fn a_hung_credential_process_is_killed_but_a_program_it_detached_is_left_alone()
     assert!(run.stdout.starts_with("ecr-login: timed out"), "{run:?}");
     let pid = |file: &Path| read_pid(file).expect("the script recorded it");
     let (parent, child, detached) = (pid(&parent_file), pid(&child_file), pid(&detached_file));
-    let deadline = Instant::now() + Duration::from_secs(1);
-    while (alive(parent) || alive(child)) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(
-        !alive(parent),
-        "the credential_process {parent} outlived us"
-    );
-    assert!(!alive(child), "its child {child} outlived us");
+    assert_gone(parent, child, "the credential_process");
     assert!(
         alive(detached),
         "the detached program {detached} was killed"
@@ -275,10 +270,5 @@ fn an_exec_plugin_is_bounded_in_output_and_killed_with_its_children_at_the_deadl
         read_pid(&parent_file).unwrap(),
         read_pid(&child_file).unwrap(),
     );
-    let deadline = Instant::now() + Duration::from_secs(1);
-    while (alive(parent) || alive(child)) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(!alive(parent), "the plugin {parent} outlived us");
-    assert!(!alive(child), "its child {child} outlived us");
+    assert_gone(parent, child, "the plugin");
 }
