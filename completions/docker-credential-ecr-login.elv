@@ -96,6 +96,7 @@ set edit:completion:arg-completer[docker-credential-ecr-login] = {|@words|
             cand --bin-dir 'The kubelet''s --image-credential-provider-bin-dir (on EKS AMIs /etc/eks/image-credential-provider; kops /usr/local/bin; k3s /var/lib/rancher/credentialprovider/bin)'
             cand --config 'Also write the CredentialProviderConfig here, the kubelet''s --image-credential-provider-config [default: leave the node''s config alone]'
             cand --cache-dir 'The plugin''s token cache directory on the node, written into the config'
+            cand --role-arn 'The role pods pull as when their service account has no eks.amazonaws.com/ecr-role-arn annotation, assumed with the pod''s token (AWS_ECR_ROLE_ARN in the config''s env; implies --service-account-tokens)'
             cand --service-account-tokens 'Have the kubelet send pods'' service-account tokens (per-pod roles through the eks.amazonaws.com/ecr-role-arn annotation; Kubernetes 1.34+)'
             cand --wait 'Then keep running (a DaemonSet''s container), checking the files again every hour'
             cand -h 'Print help'

@@ -41,6 +41,9 @@ pub struct Settings {
     pub use_fips: Option<bool>,
     /// `AWS_USE_DUALSTACK_ENDPOINT`, likewise.
     pub use_dual_stack: Option<bool>,
+    /// `AWS_ECR_IGNORE_CREDS_STORAGE=true`, the Go helper's variable: `store` and `erase`
+    /// succeed for every host, keeping nothing, where no fallback helper takes them.
+    pub ignore_creds_storage: bool,
 }
 
 impl Settings {
@@ -67,6 +70,7 @@ impl Settings {
             config,
             use_fips: flag(env, "AWS_USE_FIPS_ENDPOINT"),
             use_dual_stack: flag(env, "AWS_USE_DUALSTACK_ENDPOINT"),
+            ignore_creds_storage: ignore_creds_storage(env),
         })
     }
 
@@ -91,6 +95,7 @@ impl Settings {
                 config: Config::default(),
                 use_fips: flag(env, "AWS_USE_FIPS_ENDPOINT"),
                 use_dual_stack: flag(env, "AWS_USE_DUALSTACK_ENDPOINT"),
+                ignore_creds_storage: ignore_creds_storage(env),
             }
         })
     }
@@ -107,6 +112,24 @@ fn flag(env: &Env, var: &str) -> Option<bool> {
     } else {
         warn!("{var}={value:?} is neither true nor false; ignoring it, as the AWS SDK does");
         None
+    }
+}
+
+/// `AWS_ECR_IGNORE_CREDS_STORAGE`: on for `true` in any case, as the Go helper reads it
+/// (which compares with `true`); any other value is off, with a warning, so a `1` that the
+/// user meant as on does not go unnoticed.
+fn ignore_creds_storage(env: &Env) -> bool {
+    const VAR: &str = "AWS_ECR_IGNORE_CREDS_STORAGE";
+    match env.get(VAR) {
+        None => false,
+        Some(v) if v.eq_ignore_ascii_case("true") => true,
+        Some(v) if v.eq_ignore_ascii_case("false") => false,
+        Some(v) => {
+            warn!(
+                "{VAR}={v:?} is neither true nor false; taking it as false, as the Go helper does"
+            );
+            false
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! password or a key.
 
 use std::fmt::Display;
+use std::path::Path;
 use std::time::Instant;
 
 use time::OffsetDateTime;
@@ -17,6 +18,7 @@ use crate::core::identity::{Identity, cache_key};
 use crate::core::registry::Service;
 use crate::env::Env;
 use crate::error::escape_controls;
+use crate::process::find_program;
 use crate::settings::Settings;
 
 /// The report, one `label  value` row per line.
@@ -46,6 +48,7 @@ fn rfc3339(t: OffsetDateTime) -> String {
 /// Writes the report for `input`; true when a token could be had.
 pub fn report(input: &str, env: &Env, out: &mut Report) -> bool {
     out.row("registry", input);
+    out.row("program", which_runs(env));
     let settings = match Settings::load(env) {
         Ok(settings) => settings,
         Err(e) => {
@@ -158,6 +161,52 @@ pub fn report(input: &str, env: &Env, out: &mut Report) -> bool {
             }
             false
         }
+    }
+}
+
+/// Which `docker-credential-ecr-login` docker runs: the first on `PATH`, as Go's
+/// `exec.LookPath` finds it. Docker Desktop bundles the Go helper under this very name, and on
+/// Windows its system `PATH` entry comes before a user's, so a user may be debugging this
+/// program while docker runs another.
+fn which_runs(env: &Env) -> String {
+    let name = format!("{}{}", crate::NAME, std::env::consts::EXE_SUFFIX);
+    let this = std::env::current_exe().ok();
+    let shown = this
+        .as_ref()
+        .map_or_else(|| "this program".to_owned(), |p| p.display().to_string());
+    match find_program(&name, env) {
+        None => format!(
+            "{shown}; no {name} on PATH, so docker cannot run it: put its directory on PATH"
+        ),
+        Some(first) => match this.as_deref().map(|this| sameness(this, &first)) {
+            Some(Same::File) => format!("{shown} (the first {name} on PATH: docker runs this one)"),
+            Some(Same::Copy) => format!(
+                "{shown}; docker runs {}, the first on PATH, an identical copy",
+                first.display()
+            ),
+            _ => format!(
+                "{shown}; WARNING: docker runs {}, the first {name} on PATH, which is another program (Docker Desktop bundles Amazon's Go helper under this name): put this one's directory ahead of it on PATH",
+                first.display()
+            ),
+        },
+    }
+}
+
+enum Same {
+    File,
+    Copy,
+    Different,
+}
+
+fn sameness(this: &Path, other: &Path) -> Same {
+    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+    if canonical(this).is_some_and(|a| Some(a) == canonical(other)) {
+        return Same::File;
+    }
+    // A binary is a few MB; reading both only happens in `doctor`.
+    match (std::fs::read(this), std::fs::read(other)) {
+        (Ok(a), Ok(b)) if a == b => Same::Copy,
+        _ => Same::Different,
     }
 }
 

@@ -132,11 +132,13 @@ pub fn main() -> ExitCode {
             config,
             cache_dir,
             service_account_tokens,
+            role_arn,
             wait,
         } => {
             let options = ConfigOptions {
                 cache_dir,
-                service_account_tokens,
+                service_account_tokens: service_account_tokens || role_arn.is_some(),
+                role_arn,
             };
             install::run(&bin_dir, config, &options, wait)
         }

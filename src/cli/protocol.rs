@@ -15,6 +15,7 @@ use crate::core::auth;
 use crate::docker::fallback;
 use crate::env::Env;
 use crate::error::{Error, escape_controls};
+use crate::log::debug;
 use crate::settings::Settings;
 
 /// The verbs of the protocol.
@@ -131,7 +132,7 @@ fn get(input: &[u8], env: &Env) -> Result<Answer, Error> {
     let server = server_url(&String::from_utf8_lossy(input))?;
     let settings = Settings::load(env)?;
     let Some(target) = settings.config.target(&server) else {
-        return pass_on(&settings, "get", input, env, Error::NotFound);
+        return pass_on(&settings, "get", input, env, || Err(Error::NotFound));
     };
     let token = auth::for_target(&target, env, &settings).map_err(|e| {
         // Anonymous pulls from public.ecr.aws must keep working without AWS credentials.
@@ -154,29 +155,49 @@ fn get(input: &[u8], env: &Env) -> Result<Answer, Error> {
 /// `store` keeps nothing of ours: ECR passwords come from AWS, so for an ECR host (or alias)
 /// there is nothing to keep and `docker login` may succeed. Any other host goes to the
 /// fallback helper; without one, saying "stored" would throw the user's credentials away
-/// behind their back.
+/// behind their back, unless the user asked for exactly that
+/// (`AWS_ECR_IGNORE_CREDS_STORAGE=true`, which CI scripts written for the Go helper set).
 fn store(input: &[u8], env: &Env) -> Result<Answer, Error> {
     let server = check_store(&String::from_utf8_lossy(input))?;
     let settings = Settings::load(env)?;
-    match settings.config.target(&server) {
-        Some(_) => Ok(Answer::Ours(String::new())),
-        None => {
-            let not_stored = Error::NotStored {
-                host: crate::core::registry::host_and_port(&server).to_ascii_lowercase(),
-            };
-            pass_on(&settings, "store", input, env, not_stored)
-        }
+    if settings.config.target(&server).is_some() {
+        return Ok(Answer::Ours(String::new()));
     }
+    pass_on(&settings, "store", input, env, || {
+        let host = crate::core::registry::host_and_port(&server).to_ascii_lowercase();
+        if settings.ignore_creds_storage {
+            Ok(ignored("store", &host))
+        } else {
+            Err(Error::NotStored { host })
+        }
+    })
 }
 
 fn erase(input: &[u8], env: &Env) -> Result<Answer, Error> {
     let server = server_url(&String::from_utf8_lossy(input))?;
     let settings = Settings::load(env)?;
     let Some(target) = settings.config.target(&server) else {
-        return pass_on(&settings, "erase", input, env, Error::NotFound);
+        return pass_on(&settings, "erase", input, env, || {
+            if settings.ignore_creds_storage {
+                let host = crate::core::registry::host_and_port(&server).to_ascii_lowercase();
+                Ok(ignored("erase", &host))
+            } else {
+                Err(Error::NotFound)
+            }
+        });
     };
     auth::erase(&target, env, &settings);
     Ok(Answer::Ours(String::new()))
+}
+
+/// Success for a `store` or `erase` we keep nothing for, because
+/// `AWS_ECR_IGNORE_CREDS_STORAGE=true` asks for it, as the Go helper answers them.
+fn ignored(verb: &str, host: &str) -> Answer {
+    debug!(
+        "{verb} for {}: nothing kept (AWS_ECR_IGNORE_CREDS_STORAGE=true)",
+        escape_controls(host)
+    );
+    Answer::Ours(String::new())
 }
 
 /// A host that is neither ECR nor an alias: the fallback helper's answer to the same verb and
@@ -186,10 +207,10 @@ fn pass_on(
     verb: &str,
     input: &[u8],
     env: &Env,
-    otherwise: Error,
+    otherwise: impl FnOnce() -> Result<Answer, Error>,
 ) -> Result<Answer, Error> {
     let Some(name) = &settings.config.fallback_helper else {
-        return Err(otherwise);
+        return otherwise();
     };
     fallback::run(name, verb, input, env, settings).map(Answer::Passed)
 }

@@ -11,6 +11,8 @@
 //! image pulls) instead of the node's credentials. Such a token is cached per role *and*
 //! service account (see [`crate::core::identity::Identity::assuming`]): a pod naming another team's
 //! role gets STS's answer for its own service account, never the other team's cached token.
+//! `AWS_ECR_ROLE_ARN` in the plugin's environment names the role for service accounts without
+//! the annotation, as it does for cloud-provider-aws's plugin, and is cached the same way.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -30,6 +32,9 @@ const VERSIONS: &[&str] = &["v1", "v1beta1", "v1alpha1"];
 
 /// The service-account annotation naming the role to pull as.
 pub const ROLE_ANNOTATION: &str = "eks.amazonaws.com/ecr-role-arn";
+
+/// The role for service accounts without the annotation, from the plugin's environment.
+pub const ROLE_ARN_VAR: &str = "AWS_ECR_ROLE_ARN";
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -122,21 +127,11 @@ pub fn answer(input: &str, env: &Env, settings: &Settings) -> Result<String, Err
             request.image
         ))
     })?;
-    let web_identity = match (
+    let web_identity = web_identity(
         request.service_account_annotations.get(ROLE_ANNOTATION),
         request.service_account_token,
-    ) {
-        (Some(role_arn), Some(token)) if !token.expose().is_empty() => Some(WebIdentity {
-            role_arn: role_arn_of(role_arn)?,
-            token,
-        }),
-        (Some(_), _) => {
-            return Err(Error::BadInput(format!(
-                "kubelet-plugin: the service account has {ROLE_ANNOTATION} but the request carries no token; set tokenAttributes in the CredentialProviderConfig"
-            )));
-        }
-        (None, _) => None,
-    };
+        env,
+    )?;
     let served = auth::for_target_as(&target, env, settings, web_identity).map_err(|e| {
         if target.registry.is_public() && e.is_no_credentials() {
             Error::BadInput(format!(
@@ -166,19 +161,59 @@ pub fn answer(input: &str, env: &Env, settings: &Settings) -> Result<String, Err
     Ok(line)
 }
 
+/// The role to pull as with the pod's service-account token: its service account's
+/// annotation, else `AWS_ECR_ROLE_ARN` from the plugin's environment (the
+/// CredentialProviderConfig's `env`: one role for every pod, as cloud-provider-aws's plugin
+/// reads it). `None` pulls with the node's credentials: no role named, or, for the variable
+/// alone, a request without a token (an image the kubelet pulls for no service account). An
+/// annotation without a token is an error: that pod asked for its own role, and the node's
+/// token would hand it whatever the node may pull.
+fn web_identity(
+    annotation: Option<&String>,
+    token: Option<Secret>,
+    env: &Env,
+) -> Result<Option<WebIdentity>, Error> {
+    let token = token.filter(|token| !token.expose().is_empty());
+    match (annotation, token) {
+        (Some(annotation), Some(token)) => Ok(Some(WebIdentity {
+            role_arn: role_arn_of(annotation)?,
+            token,
+        })),
+        (Some(_), None) => Err(Error::BadInput(format!(
+            "kubelet-plugin: the service account has {ROLE_ANNOTATION} but the request carries no token; set tokenAttributes in the CredentialProviderConfig"
+        ))),
+        (None, Some(token)) => match env.get(ROLE_ARN_VAR) {
+            Some(role) => Ok(Some(WebIdentity {
+                role_arn: checked_role(role, ROLE_ARN_VAR)?,
+                token,
+            })),
+            None => Ok(None),
+        },
+        (None, None) => Ok(None),
+    }
+}
+
 /// The role annotation's value, if it can be a role ARN. Whatever it is goes into errors (ours
 /// and STS's), so anything that could break a log line is refused here, before any call.
 pub fn role_arn_of(annotation: &str) -> Result<String, Error> {
-    let looks_like_an_arn = annotation.starts_with("arn:")
-        && !annotation
-            .chars()
-            .any(|c| c.is_whitespace() || needs_escape(c));
-    if looks_like_an_arn {
-        Ok(annotation.to_owned())
+    checked_role(
+        annotation,
+        &format!("the service account's {ROLE_ANNOTATION} annotation"),
+    )
+}
+
+/// Whether `value` can be an ARN: what we accept before STS judges it.
+pub fn looks_like_an_arn(value: &str) -> bool {
+    value.starts_with("arn:") && !value.chars().any(|c| c.is_whitespace() || needs_escape(c))
+}
+
+fn checked_role(value: &str, what: &str) -> Result<String, Error> {
+    if looks_like_an_arn(value) {
+        Ok(value.to_owned())
     } else {
         Err(Error::BadInput(format!(
-            "kubelet-plugin: the service account's {ROLE_ANNOTATION} annotation is not a role ARN: \"{}\"",
-            escape_controls(annotation)
+            "kubelet-plugin: {what} is not a role ARN: \"{}\"",
+            escape_controls(value)
         )))
     }
 }

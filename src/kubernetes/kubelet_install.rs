@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::error::Error;
 use crate::file;
-use crate::kubernetes::kubelet::ROLE_ANNOTATION;
+use crate::kubernetes::kubelet::{ROLE_ANNOTATION, ROLE_ARN_VAR};
 
 /// The name cloud-provider-aws's plugin has: existing kubelet configurations (EKS AMIs, kops,
 /// k3s set-ups) name it, and under this name the binary is the plugin with no arguments.
@@ -55,6 +55,8 @@ pub struct ConfigOptions {
     pub cache_dir: String,
     /// Ask the kubelet for the pod's service-account token (per-pod roles; Kubernetes 1.34+).
     pub service_account_tokens: bool,
+    /// `AWS_ECR_ROLE_ARN` for the plugin: the role for service accounts without the annotation.
+    pub role_arn: Option<String>,
 }
 
 /// What happened to one file.
@@ -110,6 +112,9 @@ pub fn provider_config(options: &ConfigOptions) -> String {
         "apiVersion": "credentialprovider.kubelet.k8s.io/v1",
         "env": [{"name": "AWS_ECR_CACHE_DIR", "value": options.cache_dir}],
     });
+    if let (Some(role_arn), Some(env)) = (&options.role_arn, provider["env"].as_array_mut()) {
+        env.push(json!({"name": ROLE_ARN_VAR, "value": role_arn}));
+    }
     if options.service_account_tokens {
         provider["tokenAttributes"] = json!({
             "serviceAccountTokenAudience": "sts.amazonaws.com",
@@ -241,6 +246,7 @@ mod tests {
         ConfigOptions {
             cache_dir: DEFAULT_CACHE_DIR.into(),
             service_account_tokens: tokens,
+            role_arn: None,
         }
     }
 

@@ -231,6 +231,73 @@ fn doctor_explains_without_secrets() {
     assert_eq!(other.code, 1);
 }
 
+/// Docker runs the first `docker-credential-ecr-login` on PATH; Docker Desktop bundles the Go
+/// helper under that name. `doctor` says which one docker runs.
+#[test]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the PATH under test starts with ours, then the test process's own"
+)]
+fn doctor_names_the_program_docker_runs() {
+    let name = format!(
+        "docker-credential-ecr-login{}",
+        std::env::consts::EXE_SUFFIX
+    );
+    let dirs = tempfile::tempdir().unwrap();
+    let ours = dirs.path().join("ours");
+    let theirs = dirs.path().join("theirs");
+    std::fs::create_dir_all(&ours).unwrap();
+    std::fs::create_dir_all(&theirs).unwrap();
+    let copy = ours.join(&name);
+    std::fs::copy(helper_binary(), &copy).unwrap();
+    let other = theirs.join(&name);
+    std::fs::write(&other, "#!/bin/sh\necho 'the Go helper'\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let system = std::env::var("PATH").unwrap_or_default();
+    let path = |first: &[&std::path::Path]| {
+        let mut dirs: Vec<std::path::PathBuf> = first.iter().map(|d| d.to_path_buf()).collect();
+        dirs.extend(std::env::split_paths(&system));
+        std::env::join_paths(dirs)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    };
+    let program_row = |run: &Run| {
+        assert_eq!(run.code, 1, "docker.io is not ECR: {run:?}");
+        run.stdout
+            .lines()
+            .find(|line| line.starts_with("program "))
+            .unwrap_or_default()
+            .to_owned()
+    };
+
+    let sandbox = Sandbox::new().env("PATH", path(&[&ours]));
+    let row = program_row(&sandbox.run_program(&copy, &["doctor", "docker.io"], ""));
+    assert!(row.contains("docker runs this one"), "{row}");
+    let row = program_row(&sandbox.run(&["doctor", "docker.io"], ""));
+    assert!(row.contains("an identical copy"), "{row}");
+
+    let shadowed = Sandbox::new().env("PATH", path(&[&theirs, &ours]));
+    let row = program_row(&shadowed.run_program(&copy, &["doctor", "docker.io"], ""));
+    assert!(
+        row.contains("WARNING: docker runs") && row.contains(&other.display().to_string()),
+        "{row}"
+    );
+    assert!(row.contains("another program"), "{row}");
+
+    // Nowhere on PATH: docker cannot run it at all.
+    #[cfg(unix)]
+    {
+        let empty = Sandbox::new().env("PATH", dirs.path().display().to_string());
+        let row = program_row(&empty.run_program(&copy, &["doctor", "docker.io"], ""));
+        assert!(row.contains("docker cannot run it"), "{row}");
+    }
+}
+
 #[test]
 fn debug_logs_go_to_stderr_and_never_hold_the_password() {
     let mock = EcrMock::start();

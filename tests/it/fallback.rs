@@ -159,6 +159,27 @@ fn our_own_checks_come_first() {
     assert_eq!(fake.calls(), "", "invalid input never reaches the fallback");
 }
 
+/// `AWS_ECR_IGNORE_CREDS_STORAGE` is for where nothing would keep the credentials: a
+/// configured fallback still gets them.
+#[test]
+fn ignore_creds_storage_does_not_bypass_the_fallback() {
+    let mut fake = Fake::new("fake");
+    fake.sandbox = fake.sandbox.env("AWS_ECR_IGNORE_CREDS_STORAGE", "true");
+    fake.answer("store", b"", b"", 0);
+    fake.answer("erase", b"refused\n", b"", 1);
+    let payload = br#"{"ServerURL":"ghcr.io","Username":"me","Secret":"x"}"#;
+    let out = fake.run("store", payload);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(fake.stdin_of("store"), payload);
+    let out = fake.run("erase", b"ghcr.io");
+    assert_eq!(
+        (out.status.code(), &out.stdout[..]),
+        (Some(1), &b"refused\n"[..]),
+        "the fallback's answer, not ours"
+    );
+    assert_eq!(fake.calls(), "store\nerase\n");
+}
+
 #[test]
 fn ecr_hosts_and_aliases_never_reach_the_fallback() {
     let mock = crate::support::EcrMock::start();

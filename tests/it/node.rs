@@ -177,6 +177,63 @@ fn install_kubelet_plugin_copies_itself_and_writes_the_config_once() {
     assert_answers(&run, "v1", "installed-pw");
 }
 
+/// `--role-arn`: the config the kubelet reads hands the plugin `AWS_ECR_ROLE_ARN` and asks for
+/// service-account tokens, without which the role could never be assumed.
+#[test]
+fn install_kubelet_plugin_role_arn_goes_into_the_configs_env() {
+    let sandbox = Sandbox::new();
+    let node = tempfile::tempdir().unwrap();
+    let bin_arg = node.path().display().to_string();
+    let config = node.path().join("config.json");
+    let config_arg = config.display().to_string();
+    let role = "arn:aws:iam::123456789012:role/node-pull";
+    let install = |extra: &[&str]| {
+        let mut args = vec![
+            "install-kubelet-plugin",
+            "--bin-dir",
+            &bin_arg,
+            "--config",
+            &config_arg,
+        ];
+        args.extend_from_slice(extra);
+        sandbox.run(&args, "")
+    };
+    let run = install(&["--role-arn", role]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    let provider = &written["providers"][0];
+    assert!(
+        provider["env"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"name": "AWS_ECR_ROLE_ARN", "value": role})),
+        "{provider}"
+    );
+    assert_eq!(
+        provider["tokenAttributes"]["serviceAccountTokenAudience"],
+        "sts.amazonaws.com"
+    );
+
+    for bad in ["node-pull", "arn:aws:iam::1:role/x y"] {
+        let run = install(&["--role-arn", bad]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(run.stderr.contains("not a role ARN"), "{}", run.stderr);
+    }
+    // Without --config there is no config to carry it: refused, not dropped.
+    let run = sandbox.run(
+        &[
+            "install-kubelet-plugin",
+            "--bin-dir",
+            &bin_arg,
+            "--role-arn",
+            role,
+        ],
+        "",
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("--config"), "{}", run.stderr);
+}
+
 #[test]
 fn install_kubelet_plugin_without_config_leaves_the_nodes_config_alone() {
     let sandbox = Sandbox::new();

@@ -74,6 +74,55 @@ fn erase_accepts_ecr_and_refuses_others() {
     assert_eq!((other.code, other.stdout.as_str()), (1, NOT_FOUND));
 }
 
+/// Scripts written for the Go helper set `AWS_ECR_IGNORE_CREDS_STORAGE=true` so that, with
+/// `credsStore: ecr-login` and `set -e`, a `docker login` to another registry succeeds.
+#[test]
+fn ignore_creds_storage_lets_store_and_erase_succeed_for_any_host() {
+    let store_ghcr = r#"{"ServerURL":"ghcr.io","Username":"me","Secret":"x"}"#;
+    let ignoring = Sandbox::new().env("AWS_ECR_IGNORE_CREDS_STORAGE", "true");
+    for (verb, input) in [
+        ("store", store_ghcr),
+        ("erase", "ghcr.io"),
+        ("erase", "https://index.docker.io/v1/"),
+    ] {
+        let run = ignoring.run(&[verb], input);
+        assert_eq!(
+            (run.code, run.stdout.as_str(), run.stderr.as_str()),
+            (0, "", ""),
+            "{verb} {input}"
+        );
+    }
+    // Any case of `true`, as the other boolean settings.
+    let upper = Sandbox::new().env("AWS_ECR_IGNORE_CREDS_STORAGE", "TRUE");
+    assert_eq!(upper.run(&["store"], store_ghcr).code, 0);
+    // Still a protocol: invalid input is refused, not ignored.
+    let no_user = ignoring.run(&["store"], r#"{"ServerURL":"ghcr.io","Secret":"x"}"#);
+    assert_eq!(
+        (no_user.code, no_user.stdout.as_str()),
+        (1, "no credentials username\n")
+    );
+
+    // Without it (or set to anything but true), nothing is thrown away silently.
+    let refused = Sandbox::new().run(&["store"], store_ghcr);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused
+            .stdout
+            .starts_with("ecr-login: credentials for ghcr.io were not stored"),
+        "{refused:?}"
+    );
+    let erase = Sandbox::new().run(&["erase"], "ghcr.io");
+    assert_eq!((erase.code, erase.stdout.as_str()), (1, NOT_FOUND));
+    let one = Sandbox::new().env("AWS_ECR_IGNORE_CREDS_STORAGE", "1");
+    let run = one.run(&["store"], store_ghcr);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("AWS_ECR_IGNORE_CREDS_STORAGE=\"1\" is neither true nor false"),
+        "{run:?}"
+    );
+}
+
 #[test]
 fn list_is_an_object() {
     for input in ["", "unused"] {

@@ -44,10 +44,14 @@ Environment:
   AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL_ECR_PUBLIC, AWS_ENDPOINT_URL  API endpoint overrides
   AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT  true: FIPS / dual-stack API endpoints
   AWS_ECR_TIMEOUT         bound on every command, from its start (default 15s)
-  AWS_ECR_CACHE_DIR       cache directory (default ~/.cache/docker-credential-ecr-login)
+  AWS_ECR_CACHE_DIR       cache directory (default: docker-credential-ecr-login in the platform's
+                          cache directory, ~/.cache on Linux; `doctor` shows it)
   AWS_ECR_DISABLE_CACHE   any value turns the cache off
   AWS_ECR_REFRESH_WINDOW  refresh a cached token this long before it expires (default 1h)
-  AWS_ECR_CONFIG          config file (default ~/.config/docker-credential-ecr-login/config.toml)
+  AWS_ECR_CONFIG          config file (default: docker-credential-ecr-login/config.toml in the
+                          platform's config directory, ~/.config on Linux; `doctor` shows it)
+  AWS_ECR_IGNORE_CREDS_STORAGE  true: store and erase succeed for hosts no fallback takes,
+                          keeping nothing (the Go helper's variable, for scripts that set it)
   AWS_ECR_LOG             debug, info, warn (default), error or off; to stderr
   AWS_ECR_LOG_FILE        also append every line, debug included, to this file (0600, 1 MiB, one rotation)
   AWS_CA_BUNDLE           CA bundle (PEM) for the API calls, replacing the system roots
@@ -200,7 +204,15 @@ Examples:
     },
     /// Kubelet image credential provider: answer a CredentialProviderRequest on stdin.
     #[command(after_help = "\
-The kubelet runs this; see the README for the CredentialProviderConfig. By hand:
+The kubelet runs this, as ecr-credential-provider or with this argument; install-kubelet-plugin
+puts it on a node and writes the kubelet's CredentialProviderConfig.
+
+Environment (the config's `env`), besides the AWS credential sources:
+  AWS_ECR_CACHE_DIR  the token cache on the node
+  AWS_ECR_ROLE_ARN   the role to assume with a pod's service-account token when its service
+                     account has no eks.amazonaws.com/ecr-role-arn annotation
+
+By hand:
   echo '{\"apiVersion\":\"credentialprovider.kubelet.k8s.io/v1\",\"kind\":\"CredentialProviderRequest\",\"image\":\"123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1\"}' \\
     | docker-credential-ecr-login kubelet-plugin")]
     KubeletPlugin,
@@ -224,6 +236,11 @@ The kubelet runs this; see the README for the CredentialProviderConfig. By hand:
         /// eks.amazonaws.com/ecr-role-arn annotation; Kubernetes 1.34+).
         #[arg(long)]
         service_account_tokens: bool,
+        /// The role pods pull as when their service account has no
+        /// eks.amazonaws.com/ecr-role-arn annotation, assumed with the pod's token
+        /// (AWS_ECR_ROLE_ARN in the config's env; implies --service-account-tokens).
+        #[arg(long, value_name = "ARN", requires = "config", value_parser = role_arn)]
+        role_arn: Option<String>,
         /// Then keep running (a DaemonSet's container), checking the files again every hour.
         #[arg(long)]
         wait: bool,
@@ -282,9 +299,24 @@ Examples:
   kubelet ... --image-credential-provider-bin-dir=/usr/local/lib/kubelet-plugins \\
     --image-credential-provider-config=/etc/kubernetes/credential-provider.json
 
+  # Pods pull as a role, assumed with their service-account token (Kubernetes 1.34+), unless
+  # their service account names its own with the eks.amazonaws.com/ecr-role-arn annotation
+  docker-credential-ecr-login install-kubelet-plugin --bin-dir /usr/local/lib/kubelet-plugins \
+    --config /etc/kubernetes/credential-provider.json \
+    --role-arn arn:aws:iam::123456789012:role/cluster-pull
+
   # In a DaemonSet (deploy/kubelet-plugin/daemonset.yaml), the node's directories mounted
   docker-credential-ecr-login install-kubelet-plugin --bin-dir /host/bin \\
     --config /host/config/config.json --wait";
+
+/// `--role-arn`: refused here rather than by STS at the first pull on every node.
+fn role_arn(value: &str) -> Result<String, String> {
+    if crate::kubernetes::kubelet::looks_like_an_arn(value) {
+        Ok(value.to_owned())
+    } else {
+        Err("not a role ARN (arn:aws:iam::<account>:role/<name>)".to_owned())
+    }
+}
 
 /// The protocol verb of `args`, when they are exactly one verb. `-v` and `--version` are the
 /// Go helper's spellings of `version`, answered the same way.

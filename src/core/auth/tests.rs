@@ -43,6 +43,7 @@ impl World {
                 config: crate::config::Config::default(),
                 use_fips: None,
                 use_dual_stack: None,
+                ignore_creds_storage: false,
             },
             fetches: Cell::new(0),
         }

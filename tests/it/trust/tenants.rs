@@ -101,19 +101,38 @@ impl Sts {
 
     /// The web identity tokens STS was asked about, in order.
     fn tokens(&self) -> Vec<String> {
+        self.received().iter().map(token_of).collect()
+    }
+
+    /// The roles STS was asked for, in order.
+    fn roles(&self) -> Vec<String> {
+        self.received()
+            .iter()
+            .map(|request| {
+                form_value(request, "RoleArn")
+                    .replace("%3A", ":")
+                    .replace("%2F", "/")
+            })
+            .collect()
+    }
+
+    fn received(&self) -> Vec<Request> {
         self.runtime
             .block_on(self.server.received_requests())
             .unwrap_or_default()
-            .iter()
-            .map(token_of)
-            .collect()
     }
 }
 
 fn token_of(request: &Request) -> String {
+    form_value(request, "WebIdentityToken")
+}
+
+/// A form value as sent: tokens are URL-safe already; a role ARN is percent-encoded.
+fn form_value(request: &Request, name: &str) -> String {
+    let prefix = format!("{name}=");
     String::from_utf8_lossy(&request.body)
         .split('&')
-        .find_map(|pair| pair.strip_prefix("WebIdentityToken="))
+        .find_map(|pair| pair.strip_prefix(prefix.as_str()))
         .unwrap_or_default()
         .to_owned()
 }
@@ -249,6 +268,80 @@ fn another_service_account_naming_the_same_role_is_asked_for_not_served() {
             assert!(!text.contains(secret), "{name}: {text}");
         }
     }
+}
+
+/// `AWS_ECR_ROLE_ARN` in the plugin's environment (the CredentialProviderConfig's `env`), as
+/// for cloud-provider-aws's plugin: the role for every service account without the annotation,
+/// assumed with that account's token and cached per account like the annotation's role.
+#[test]
+fn the_role_from_the_environment_serves_service_accounts_without_the_annotation() {
+    let (ecr, sts, sandbox) = world();
+    // The node has credentials of its own here: no answer below may come from them.
+    let sandbox = sandbox.static_keys().env("AWS_ECR_ROLE_ARN", ROLE);
+    let token_a = sa_token(SA_A, 0);
+    let allowed_token = token_a.clone();
+    sts.answer(move |token| (token == allowed_token).then_some(KEY_A));
+    let plain = |token: &str| {
+        json!({
+            "apiVersion": "credentialprovider.kubelet.k8s.io/v1",
+            "kind": "CredentialProviderRequest",
+            "image": format!("{HOST}/team/app:1"),
+            "serviceAccountToken": token,
+            "serviceAccountAnnotations": {},
+        })
+        .to_string()
+    };
+
+    let a = sandbox.run(&["kubelet-plugin"], plain(&token_a));
+    assert_eq!(password(&a), format!("pw-{KEY_A}"));
+    assert_eq!(sts.roles(), [ROLE]);
+    let rotated = sandbox.run(&["kubelet-plugin"], plain(&sa_token(SA_A, 1)));
+    assert_eq!(password(&rotated), format!("pw-{KEY_A}"));
+    assert_eq!(
+        sts.tokens(),
+        std::slice::from_ref(&token_a),
+        "cached per service account"
+    );
+
+    // Another service account under the same variable: STS decides, and a denial is an error,
+    // never the node's token.
+    let b = sandbox.run(&["kubelet-plugin"], plain(&sa_token(SA_B, 0)));
+    assert_ne!(b.code, 0, "{b:?}");
+    assert_eq!(b.stdout, "");
+    assert!(b.stderr.contains("AccessDenied"), "{}", b.stderr);
+    assert_eq!(sts.tokens().len(), 2, "STS asked for B");
+    assert_eq!(ecr.requests().len(), 1, "only A's role reached ECR");
+
+    // The annotation wins over the variable.
+    let other = "arn:aws:iam::123456789012:role/other-team";
+    let annotated = sandbox.run(&["kubelet-plugin"], request(&token_a, other));
+    assert_eq!(password(&annotated), format!("pw-{KEY_A}"));
+    assert_eq!(sts.roles().last().map(String::as_str), Some(other));
+
+    // A request without a token (an image pulled for no service account) is the node's.
+    let node = json!({
+        "apiVersion": "credentialprovider.kubelet.k8s.io/v1",
+        "kind": "CredentialProviderRequest",
+        "image": format!("{HOST}/team/app:1"),
+    });
+    let run = sandbox.run(&["kubelet-plugin"], node.to_string());
+    assert_eq!(password(&run), format!("pw-{ACCESS_KEY}"));
+
+    // A variable that is not a role ARN is refused before any call, on one line.
+    let calls = sts.tokens().len();
+    let bad = sandbox
+        .clone_env()
+        .env("AWS_ECR_ROLE_ARN", "team-pull\nforged")
+        .run(&["kubelet-plugin"], plain(&token_a));
+    assert_ne!(bad.code, 0);
+    assert!(
+        bad.stderr
+            .starts_with("kubelet-plugin: AWS_ECR_ROLE_ARN is not a role ARN"),
+        "{}",
+        bad.stderr
+    );
+    assert_eq!(bad.stderr.lines().count(), 1, "{}", bad.stderr);
+    assert_eq!(sts.tokens().len(), calls);
 }
 
 #[test]
