@@ -6,8 +6,8 @@
 #   docker-credential-ecr-login_<version>_{amd64,arm64}.deb       (from the musl binaries)
 #   docker-credential-ecr-login-<version>-1.{x86_64,aarch64}.rpm  (likewise)
 #   SHA256SUMS   (every file in the directory)
-# Each archive holds one top-level directory, named like the archive, with the binary, README.md
-# and LICENSE. Each target is compiled once, with `cargo auditable` (its dependency list in the
+# Each archive holds one top-level directory, named like the archive, with the binary, README.md,
+# LICENSE, CHANGELOG.md and docs/. Each target is compiled once, with `cargo auditable` (its dependency list in the
 # binary's .dep-v0 section), and every artifact of that target is made from that one binary.
 #
 # Usage: scripts/dist.sh [TARGET...]
@@ -176,11 +176,14 @@ build() {
     rm -rf "$stage"
     mkdir -p "$stage/$base"
     cp "$bin" "$stage/$base/"
-    cp "$root/README.md" "$root/LICENSE" "$stage/$base/"
+    # The manual travels with the binary: the README's links into docs/ work offline.
+    cp "$root/README.md" "$root/LICENSE" "$root/CHANGELOG.md" "$stage/$base/"
+    cp -R "$root/docs" "$stage/$base/docs"
+    find "$stage/$base" -type d -exec chmod 0755 {} +
+    find "$stage/$base" -type f -exec chmod 0644 {} +
     chmod 0755 "$stage/$base/$exe"
-    chmod 0644 "$stage/$base/README.md" "$stage/$base/LICENSE"
     # GNU touch; BSD touch has no @epoch form, and bsdtar below is not reproducible anyway.
-    touch -d "@$epoch" "$stage/$base" "$stage/$base"/* 2>/dev/null || true
+    find "$stage/$base" -exec touch -d "@$epoch" {} + 2>/dev/null || true
     rm -f "$dist/$archive" "$dist/$archive".*
     if [ "$ext" = zip ]; then
         (cd "$stage" && TZ=UTC zip -q -X -r "$dist/$archive" "$base")

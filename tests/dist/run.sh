@@ -73,9 +73,16 @@ for target in "${targets[@]}"; do
     *) tar -xJf "$dist/$archive" -C "$check" ;;
     esac
     dir=$check/$name-$target
-    for file in "$exe" README.md LICENSE; do
+    for file in "$exe" README.md LICENSE CHANGELOG.md; do
         [ -f "$dir/$file" ] || { echo "$archive lacks $file" >&2; exit 1; }
     done
+    # The README's links to the manual resolve inside the archive, with no checkout beside it.
+    grep -oE '\]\((docs/[^)#]+|LICENSE|CHANGELOG\.md)' "$dir/README.md" | cut -c3- | sort -u >"$check/links"
+    [ -s "$check/links" ] || { echo "$archive: no README links to docs/ found" >&2; exit 1; }
+    while read -r link; do
+        [ -f "$dir/$link" ] || { echo "$archive: README links to $link, which it lacks" >&2; exit 1; }
+    done <"$check/links"
+    echo "ok: $archive holds the $(wc -l <"$check/links") files its README links to"
 
     audit deps "$dir/$exe" >"$check/$target.deps"
     echo "ok: $exe's .dep-v0 lists $(wc -l <"$check/$target.deps") crates, aws-sdk-ecr $(awk '$1 == "aws-sdk-ecr" { print $2 }' "$check/$target.deps")"
