@@ -36,6 +36,8 @@ mod platform;
 mod process;
 mod secret;
 mod settings;
+#[cfg(test)]
+mod test_support;
 
 pub use cli::main;
 

@@ -379,14 +379,7 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep\n");
 
         let fifo = tmp.path().join("fifo.log");
-        // mkfifo(1), as rustix has no mknodat on macOS.
-        assert!(
-            std::process::Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap()
-                .success()
-        );
+        crate::test_support::mkfifo(&fifo);
         // With no reader the open fails (ENXIO); with one, the type check does. Never a hang.
         assert!(LogFile::new(fifo).write(b"x\n").is_err());
     }

@@ -4,6 +4,8 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 use super::*;
 use crate::secret::Secret;
+#[cfg(unix)]
+use crate::test_support::mkfifo;
 
 const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 const K: &str = "0123456789abcdef0123456789abcdef";
@@ -89,15 +91,6 @@ fn symlinked_entries_are_neither_followed_nor_written_through() {
 #[cfg(unix)]
 fn fifos_at_entry_and_lock_paths_are_misses_not_hangs() {
     let (_tmp, cache) = private_dir();
-    let mkfifo = |path: &std::path::Path| {
-        assert!(
-            std::process::Command::new("mkfifo")
-                .arg(path)
-                .status()
-                .unwrap()
-                .success()
-        );
-    };
     mkfifo(&cache.entry_path(K));
     mkfifo(&cache.dir().join(format!("{PREFIX}{K}.lock")));
     assert_eq!(cache.read(K), None);

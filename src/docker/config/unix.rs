@@ -240,13 +240,7 @@ mod tests {
     fn only_a_regular_file_is_read() {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("config.json");
-        assert!(
-            std::process::Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap()
-                .success()
-        );
+        crate::test_support::mkfifo(&fifo);
         let err = add_cred_helpers(&fifo, &["public.ecr.aws".into()]).unwrap_err();
         assert!(err.to_string().contains("not a regular file"), "{err}");
     }
