@@ -101,7 +101,7 @@ impl Entry {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
@@ -111,6 +111,7 @@ mod tests {
         OffsetDateTime::from_unix_timestamp(secs).unwrap()
     }
 
+    /// An entry of `HOST` for identity `id`; the cache's tests use it too.
     pub(crate) fn entry(fetched_at: i64, expires_at: i64) -> Entry {
         Entry {
             version: ENTRY_VERSION,

@@ -2,28 +2,17 @@ use std::fs;
 #[cfg(unix)]
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
+use super::entry::tests::entry;
 use super::*;
-use crate::secret::Secret;
 #[cfg(unix)]
 use crate::test_support::mkfifo;
 
+/// The host of `entry`'s entries.
 const HOST: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 const K: &str = "0123456789abcdef0123456789abcdef";
 
 fn at(secs: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(secs).unwrap()
-}
-
-fn entry(fetched_at: i64, expires_at: i64) -> Entry {
-    Entry {
-        version: entry::ENTRY_VERSION,
-        host: HOST.into(),
-        identity: "id".into(),
-        username: "AWS".into(),
-        password: Secret::new("pw"),
-        fetched_at,
-        expires_at,
-    }
 }
 
 fn private_dir() -> (tempfile::TempDir, Cache) {
