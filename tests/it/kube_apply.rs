@@ -370,13 +370,7 @@ fn bad_kubeconfigs_are_one_line_errors_before_any_aws_call() {
     #[cfg(unix)]
     {
         let fifo = dir.path().join("fifo");
-        assert!(
-            std::process::Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap()
-                .success()
-        );
+        mkfifo(&fifo);
         cases.push((fifo, vec![], "not a regular file"));
     }
     for (path, extra, expected) in cases {

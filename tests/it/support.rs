@@ -1,6 +1,7 @@
-//! Test helpers: a sandboxed run of the binary and a mock ECR API.
+//! Test helpers: a sandboxed run of the binary, a mock ECR API, and the checks several test
+//! files make the same way.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -170,12 +171,7 @@ impl Sandbox {
     }
 
     /// Runs `program` (a copy of the helper under another name) with `args` and `stdin`.
-    pub fn run_program(
-        &self,
-        program: &std::path::Path,
-        args: &[&str],
-        stdin: impl Into<Vec<u8>>,
-    ) -> Run {
+    pub fn run_program(&self, program: &Path, args: &[&str], stdin: impl Into<Vec<u8>>) -> Run {
         run_command(program_command(program), &self.vars, args, stdin.into())
     }
 
@@ -208,7 +204,7 @@ pub fn helper_binary() -> PathBuf {
     clippy::disallowed_methods,
     reason = "the test's own switches, not the binary's environment"
 )]
-pub fn program_command(binary: &std::path::Path) -> std::process::Command {
+pub fn program_command(binary: &Path) -> std::process::Command {
     match std::env::var_os("ECR_LOGIN_RUNNER").filter(|r| !r.is_empty()) {
         Some(runner) => {
             let mut cmd = std::process::Command::new(runner);
@@ -256,7 +252,7 @@ fn run_command(
 }
 
 /// The cache entry files (`token-*.json`) in `dir`, sorted.
-pub fn entry_files(dir: &std::path::Path) -> Vec<PathBuf> {
+pub fn entry_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
@@ -270,18 +266,29 @@ pub fn entry_files(dir: &std::path::Path) -> Vec<PathBuf> {
 }
 
 /// Rewrites a cache entry's JSON through `edit`.
-pub fn edit_entry(path: &std::path::Path, edit: impl FnOnce(&mut Value)) {
+pub fn edit_entry(path: &Path, edit: impl FnOnce(&mut Value)) {
     let mut entry: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     edit(&mut entry);
     std::fs::write(path, entry.to_string()).unwrap();
 }
 
 /// Puts an entry inside its refresh window, not yet expired: served only if a refresh fails.
-pub fn make_stale(path: &std::path::Path) {
+pub fn make_stale(path: &Path) {
     edit_entry(path, |e| {
         e["fetched_at"] = (unix_now() - 40_000).into();
         e["expires_at"] = (unix_now() + 600).into();
     });
+}
+
+/// Makes a FIFO at `path` that nobody writes to: opening it for reading blocks forever, so the
+/// helper must refuse it or give up, never hang.
+#[cfg(unix)]
+pub fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success(), "mkfifo {}", path.display());
 }
 
 pub fn unix_now() -> i64 {

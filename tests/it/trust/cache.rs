@@ -12,15 +12,6 @@ use crate::support::*;
 
 const OTHER: &str = "123456789012.dkr.ecr.us-west-2.amazonaws.com";
 
-#[cfg(unix)]
-fn mkfifo(path: &Path) {
-    let status = std::process::Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
 /// Sets a file's modification time two hours back, past the sweep's age limit.
 fn backdate(path: &Path) {
     let old = SystemTime::now() - Duration::from_secs(7200);

@@ -1,21 +1,12 @@
 //! Files a user can point elsewhere (config, CA bundle, AWS files, web identity token): a FIFO
 //! or a device there is a clear error, never a hang.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::support::*;
 
 const TIMEOUT_SECS: u64 = 2;
-
-/// A FIFO with no writer: reading it blocks forever.
-fn mkfifo(path: &Path) {
-    let status = std::process::Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .expect("mkfifo runs");
-    assert!(status.success(), "mkfifo {}", path.display());
-}
 
 /// `get` must fail fast, on one line that contains `names` and says it met a FIFO.
 fn assert_refused(case: &str, sandbox: &Sandbox, names: &str) {
