@@ -179,6 +179,18 @@ impl Sandbox {
     pub fn get(&self, server: &str) -> Run {
         self.run(&["get"], server)
     }
+
+    /// A `get` that fills the cache for `server`, whose entry is then put inside its refresh
+    /// window (`make_stale`): the entry's path.
+    pub fn stale_entry(&self, server: &str) -> PathBuf {
+        let run = self.get(server);
+        assert_eq!(run.code, 0, "priming: {run:?}");
+        let mut entries = self.cache_entries();
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        let entry = entries.pop().unwrap();
+        make_stale(&entry);
+        entry
+    }
 }
 
 /// The binary under test: the one cargo built, or a release artifact named by
@@ -278,6 +290,27 @@ pub fn make_stale(path: &Path) {
         e["fetched_at"] = (unix_now() - 40_000).into();
         e["expires_at"] = (unix_now() + 600).into();
     });
+}
+
+/// Puts an entry past its expiry: never served again, whatever happens to a refresh.
+pub fn make_expired(path: &Path) {
+    edit_entry(path, |e| e["expires_at"] = (unix_now() - 1).into());
+}
+
+/// Asserts that `run`, a `get` of HOST in `case`, answered the cached token with `password`
+/// over a failed refresh: one warning line that says so and names the `cause`.
+pub fn assert_served_stale(case: &str, run: &Run, password: &str, cause: &str) {
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, get_line(HOST, password).as_str()),
+        "{case}: {run:?}"
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{case}: {}", run.stderr);
+    assert!(
+        run.stderr.contains("because the refresh failed") && run.stderr.contains(cause),
+        "{case}: {}",
+        run.stderr
+    );
 }
 
 /// Makes a FIFO at `path` that nobody writes to: opening it for reading blocks forever, so the

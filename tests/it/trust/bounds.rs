@@ -70,19 +70,11 @@ fn a_stopped_lock_holder_costs_at_most_the_timeout() {
         .static_keys()
         .endpoints(&mock)
         .env("AWS_ECR_TIMEOUT", "2");
-    assert_eq!(sandbox.get(HOST).code, 0);
-    let entry = sandbox.cache_entries().pop().unwrap();
-    let _held = hold_the_lock(&sandbox);
-
     // Due for refresh but unexpired: served once the wait is over, with a warning.
-    make_stale(&entry);
+    let entry = sandbox.stale_entry(HOST);
+    let _held = hold_the_lock(&sandbox);
     let run = sandbox.get(HOST);
-    assert_eq!(run.stdout, get_line(HOST, "first"), "{run:?}");
-    assert!(
-        run.stderr.contains("waiting for another process"),
-        "{}",
-        run.stderr
-    );
+    assert_served_stale("lock held", &run, "first", "waiting for another process");
     assert!(
         run.elapsed < Duration::from_secs(3) + START_UP,
         "took {:?}",
@@ -90,7 +82,7 @@ fn a_stopped_lock_holder_costs_at_most_the_timeout() {
     );
 
     // Expired: the error says what it waited for.
-    edit_entry(&entry, |e| e["expires_at"] = (unix_now() - 1).into());
+    make_expired(&entry);
     let run = sandbox.get(HOST);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(
