@@ -166,16 +166,7 @@ fn configure_helm_honours_helm_registry_config() {
     let helm = sandbox.home.path().join("helm-registry.json");
     let docker = sandbox.home.path().join("d.json");
     let sandbox = sandbox.env("HELM_REGISTRY_CONFIG", helm.display().to_string());
-    let run = sandbox.run(
-        &[
-            "configure",
-            "--helm",
-            "--docker-config",
-            docker.to_str().unwrap(),
-            HOST,
-        ],
-        "",
-    );
+    let run = sandbox.configure(&docker, &["--helm", HOST]);
     assert_eq!(run.code, 0, "{run:?}");
     for file in [&helm, &docker] {
         let value: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();

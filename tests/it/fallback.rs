@@ -403,18 +403,13 @@ fn an_answer_is_given_when_a_child_of_the_fallback_holds_its_output_open() {
 #[test]
 fn a_failing_fallbacks_answer_is_handed_on_but_never_logged() {
     let mut fake = Fake::new("fake");
-    let log = fake.sandbox.home.path().join("logs/helper.log");
-    fake.sandbox = fake
-        .sandbox
-        .env("AWS_ECR_LOG", "debug")
-        .env("AWS_ECR_LOG_FILE", log.display().to_string());
+    fake.sandbox = fake.sandbox.debug_log_file();
     // A helper that prints the secret and then fails: its answer still goes to the client,
     // which owns it, but not into a file that outlives the call.
     let answer = b"{\"Secret\":\"hunter2-secret\"}\n";
     fake.answer("get", answer, b"", 1);
     let out = fake.run("get", b"ghcr.io");
     assert_eq!((out.status.code(), &out.stdout[..]), (Some(1), &answer[..]));
-    let logged = std::fs::read_to_string(&log).unwrap();
-    assert!(logged.contains("answered (exit 1)"), "{logged}");
+    let logged = fake.sandbox.logged(&["answered (exit 1)"]);
     assert!(!logged.contains("hunter2"), "{logged}");
 }

@@ -112,6 +112,26 @@ impl Sandbox {
             .env("AWS_ENDPOINT_URL_ECR_PUBLIC", mock.url())
     }
 
+    /// Every log line, debug included, on stderr and in the log file that `logged` reads.
+    pub fn debug_log_file(self) -> Self {
+        let path = self.log_file();
+        self.env("AWS_ECR_LOG", "debug")
+            .env("AWS_ECR_LOG_FILE", path.display().to_string())
+    }
+
+    fn log_file(&self) -> PathBuf {
+        self.home.path().join("ecr-login.log")
+    }
+
+    /// The text of the log file of `debug_log_file`, asserted to hold each of `expected`.
+    pub fn logged(&self, expected: &[&str]) -> String {
+        let logged = std::fs::read_to_string(self.log_file()).expect("the log file was written");
+        for text in expected {
+            assert!(logged.contains(text), "{text:?} not logged in:\n{logged}");
+        }
+        logged
+    }
+
     /// Writes `~/.aws/<name>`.
     pub fn aws_file(&self, name: &str, text: &str) -> PathBuf {
         let dir = self.home.path().join(".aws");
@@ -190,6 +210,14 @@ impl Sandbox {
         let entry = entries.pop().unwrap();
         make_stale(&entry);
         entry
+    }
+
+    /// `configure --docker-config <docker_config>`, then `more` (flags and registries).
+    pub fn configure(&self, docker_config: &Path, more: &[&str]) -> Run {
+        let path = docker_config.display().to_string();
+        let mut args = vec!["configure", "--docker-config", &path];
+        args.extend(more);
+        self.run(&args, "")
     }
 }
 

@@ -23,18 +23,6 @@ fn is_root() -> bool {
     false
 }
 
-fn configure(sandbox: &Sandbox, docker_config: &Path) -> Run {
-    sandbox.run(
-        &[
-            "configure",
-            "--docker-config",
-            docker_config.to_str().unwrap(),
-            HOST,
-        ],
-        "",
-    )
-}
-
 fn owner_and_mode(path: &Path) -> (u32, u32, u32) {
     let meta = fs::symlink_metadata(path).unwrap();
     (meta.uid(), meta.gid(), meta.permissions().mode() & 0o7777)
@@ -56,7 +44,7 @@ fn root_leaves_a_users_file_to_the_user() {
     std::os::unix::fs::chown(&config, Some(OTHER), Some(OTHER)).unwrap();
     fs::set_permissions(&config, fs::Permissions::from_mode(0o600)).unwrap();
 
-    let run = configure(&sandbox, &config);
+    let run = sandbox.configure(&config, &[HOST]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(has_helper(&config));
     assert_eq!(
@@ -68,15 +56,7 @@ fn root_leaves_a_users_file_to_the_user() {
     // A group-readable file with another group keeps exactly that.
     fs::set_permissions(&config, fs::Permissions::from_mode(0o640)).unwrap();
     std::os::unix::fs::chown(&config, Some(OTHER), Some(0)).unwrap();
-    let run = sandbox.run(
-        &[
-            "configure",
-            "--docker-config",
-            config.to_str().unwrap(),
-            "public.ecr.aws",
-        ],
-        "",
-    );
+    let run = sandbox.configure(&config, &["public.ecr.aws"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(owner_and_mode(&config), (OTHER, 0, 0o640));
 }
@@ -95,7 +75,7 @@ fn root_refuses_a_users_symlink_to_a_root_file() {
     symlink(&target, &link).unwrap();
     lchown(&link, Some(OTHER), Some(OTHER)).unwrap();
 
-    let run = configure(&sandbox, &link);
+    let run = sandbox.configure(&link, &[HOST]);
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(run.stdout, "");
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
@@ -118,12 +98,12 @@ fn root_refuses_a_users_symlink_to_a_root_file() {
     let dir_link = sandbox.home.path().join("dotdocker");
     symlink(sandbox.home.path(), &dir_link).unwrap();
     lchown(&dir_link, Some(OTHER), Some(OTHER)).unwrap();
-    let run = configure(&sandbox, &dir_link.join("roots-file.json"));
+    let run = sandbox.configure(&dir_link.join("roots-file.json"), &[HOST]);
     assert_eq!(run.code, 1, "{run:?}");
     let relative = sandbox.home.path().join("relative.json");
     symlink("roots-file.json", &relative).unwrap();
     lchown(&relative, Some(OTHER), Some(OTHER)).unwrap();
-    let run = configure(&sandbox, &relative);
+    let run = sandbox.configure(&relative, &[HOST]);
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(fs::read_to_string(&target).unwrap(), original);
 }
@@ -144,7 +124,7 @@ fn root_follows_a_users_symlink_to_the_users_own_file() {
     symlink("dotfiles/docker-config.json", &link).unwrap();
     lchown(&link, Some(OTHER), Some(OTHER)).unwrap();
 
-    let run = configure(&sandbox, &link);
+    let run = sandbox.configure(&link, &[HOST]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(has_helper(&target), "edited through the link");
     assert!(fs::symlink_metadata(&link).unwrap().is_symlink());
@@ -161,7 +141,7 @@ fn a_dangling_symlink_of_another_user_is_not_created_through() {
     let link = sandbox.home.path().join("config.json");
     symlink(&missing, &link).unwrap();
     lchown(&link, Some(OTHER), Some(OTHER)).unwrap();
-    let run = configure(&sandbox, &link);
+    let run = sandbox.configure(&link, &[HOST]);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("does not exist"), "{}", run.stderr);
     assert!(!missing.exists());
@@ -191,16 +171,7 @@ fn root_makes_a_users_missing_directories_the_users() {
         home.join(".config/helm").display().to_string(),
     );
     let docker = home.join(".docker");
-    let run = sandbox.run(
-        &[
-            "configure",
-            "--helm",
-            "--docker-config",
-            docker.to_str().unwrap(),
-            HOST,
-        ],
-        "",
-    );
+    let run = sandbox.configure(&docker, &["--helm", HOST]);
     assert_eq!(run.code, 0, "{run:?}");
     for dir in [
         ".docker",
@@ -231,7 +202,7 @@ fn a_huge_config_is_refused_unread() {
     let huge = 2 << 30;
     // Sparse: 2 GiB that take no disk, but would take 2 GiB of memory to read.
     fs::File::create(&config).unwrap().set_len(huge).unwrap();
-    let run = configure(&sandbox, &config);
+    let run = sandbox.configure(&config, &[HOST]);
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert!(run.stderr.contains("too large"), "{}", run.stderr);
@@ -290,15 +261,7 @@ fn root_is_not_steered_by_a_directory_swapped_mid_run() {
         for i in 0..200_u64 {
             // A new registry each time, so that every run writes.
             let registry = format!("{}.dkr.ecr.us-east-1.amazonaws.com", 100_000_000_000 + i);
-            let run = sandbox.run(
-                &[
-                    "configure",
-                    "--docker-config",
-                    users.to_str().unwrap(),
-                    &registry,
-                ],
-                "",
-            );
+            let run = sandbox.configure(&users, &[&registry]);
             if run.code == 0 {
                 successes += 1;
             } else {

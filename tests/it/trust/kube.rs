@@ -20,14 +20,10 @@ fn a_password_in_the_server_url_is_never_shown() {
     let api = ApiServer::start(&pki, Expect::Bearer(KUBE_TOKEN.into()));
     let mock = EcrMock::start();
     mock.ecr(json_reply(ecr_reply("ecr-pw", 43_200)));
-    let sandbox = Sandbox::new();
-    let log = sandbox.home.path().join("ecr-login.log");
-    let sandbox = sandbox
-        .clone_env()
+    let sandbox = Sandbox::new()
         .static_keys()
         .endpoints(&mock)
-        .env("AWS_ECR_LOG", "debug")
-        .env("AWS_ECR_LOG_FILE", log.display().to_string())
+        .debug_log_file()
         .env("AWS_ECR_TIMEOUT", "2s");
     let refusing = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -93,14 +89,9 @@ users: [{{name: u, user: {{token: {KUBE_TOKEN}}}}}]
         requests[0].header("authorization"),
         Some(format!("Bearer {KUBE_TOKEN}").as_str())
     );
-    let logged = std::fs::read_to_string(&log).unwrap();
-    assert!(
-        logged.contains("Kubernetes API https://127.0.0.1:"),
-        "{logged}"
-    );
-    assert!(
-        logged.contains("user name and password are ignored"),
-        "{logged}"
-    );
+    let logged = sandbox.logged(&[
+        "Kubernetes API https://127.0.0.1:",
+        "user name and password are ignored",
+    ]);
     assert!(!logged.contains(PASSWORD), "{logged}");
 }

@@ -101,12 +101,7 @@ fn is_hidden(c: char) -> bool {
 
 #[test]
 fn format_characters_in_echoed_input_are_escaped() {
-    let sandbox = Sandbox::new();
-    let log = sandbox.home.path().join("ecr-login.log");
-    let sandbox = sandbox
-        .clone_env()
-        .env("AWS_ECR_LOG_FILE", log.display().to_string())
-        .env("AWS_ECR_LOG", "debug");
+    let sandbox = Sandbox::new().debug_log_file();
     // A right-to-left override shows `gh\u{202e}moc.live` as `ghevil.com`.
     let rlo = "\u{202e}moc.live";
     let check = |run: &Run, escaped: &str| {
@@ -165,14 +160,12 @@ fn format_characters_in_echoed_input_are_escaped() {
     check(&run, "kube\\u{202e}moc.live: cannot read");
 
     let docker = sandbox.home.path().join(format!("docker{rlo}.json"));
-    let path = docker.display().to_string();
-    let run = sandbox.run(&["configure", "--docker-config", &path, HOST], "");
+    let run = sandbox.configure(&docker, &[HOST]);
     assert_eq!(run.code, 0, "{run:?}");
     check(&run, "docker\\u{202e}moc.live.json");
 
-    let logged = std::fs::read_to_string(&log).unwrap();
+    let logged = sandbox.logged(&["\\u{202e}"]);
     assert!(!logged.chars().any(is_hidden), "{logged:?}");
-    assert!(logged.contains("\\u{202e}"), "{logged}");
 }
 
 #[cfg(target_os = "linux")]
