@@ -68,6 +68,16 @@ impl Seen {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The token of an `Authorization: Bearer` header.
+    pub fn bearer(&self) -> Option<&str> {
+        self.header("authorization")?.strip_prefix("Bearer ")
+    }
+
+    /// The body, parsed as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap()
+    }
+
     /// The namespace in `/api/v1/namespaces/{ns}/secrets/{name}`.
     pub fn namespace(&self) -> &str {
         self.target.split('/').nth(4).unwrap_or_default()

@@ -4,8 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
 use crate::kube_api::{ApiServer, Expect, Pki, Seen};
@@ -58,6 +56,45 @@ fn token_user() -> String {
     format!("{{token: {KUBE_TOKEN}}}")
 }
 
+fn client_cert_user(pki: &Pki) -> String {
+    format!(
+        "{{client-certificate-data: {}, client-key-data: {}}}",
+        b64(&pki.client_pem),
+        b64(&pki.client_key)
+    )
+}
+
+/// An API server stand-in that accepts `expect`, the ECR mock behind the sandbox, and a
+/// kubeconfig for that server, whose user is what `user` makes of the certificates.
+struct Cluster {
+    pki: Pki,
+    api: ApiServer,
+    mock: EcrMock,
+    sandbox: Sandbox,
+    /// Holds the kubeconfig and its CA file for as long as the cluster lives.
+    _dir: tempfile::TempDir,
+    config: PathBuf,
+}
+
+impl Cluster {
+    fn start(expect: Expect, user: impl FnOnce(&Pki) -> String) -> Cluster {
+        let pki = Pki::new();
+        let api = ApiServer::start(&pki, expect);
+        let mock = EcrMock::start();
+        let sandbox = ecr_sandbox(&mock);
+        let dir = tempfile::tempdir().unwrap();
+        let config = kubeconfig(dir.path(), &api.url, &pki.ca_pem, &user(&pki));
+        Cluster {
+            pki,
+            api,
+            mock,
+            sandbox,
+            _dir: dir,
+            config,
+        }
+    }
+}
+
 /// The request shapes of a server-side apply.
 fn assert_apply_shape(request: &Seen, namespace: &str, name: &str) {
     assert_eq!(request.method, "PATCH");
@@ -71,11 +108,7 @@ fn assert_apply_shape(request: &Seen, namespace: &str, name: &str) {
         request.header("content-type"),
         Some("application/apply-patch+yaml")
     );
-    let body: Value = serde_json::from_str(&request.body).unwrap();
-    assert_eq!(body["apiVersion"], "v1");
-    assert_eq!(body["kind"], "Secret");
-    assert_eq!(body["metadata"]["name"], name);
-    assert_eq!(body["metadata"]["namespace"], namespace);
+    assert_secret(&request.json(), name, namespace);
 }
 
 fn assert_no_secret(run: &Run) {
@@ -94,53 +127,29 @@ fn assert_no_secret(run: &Run) {
 
 #[test]
 fn apply_writes_a_dockerconfigjson_secret_to_each_namespace_with_a_kubeconfig_token() {
-    let pki = Pki::new();
-    let api = ApiServer::start(&pki, Expect::Bearer(KUBE_TOKEN.into()));
-    let mock = EcrMock::start();
-    let sandbox = ecr_sandbox(&mock);
-    let dir = tempfile::tempdir().unwrap();
-    let config = kubeconfig(dir.path(), &api.url, &pki.ca_pem, &token_user());
-    let args = [
-        "kube-secret",
-        HOST,
-        "--name",
-        "ecr-pull",
-        "--namespace",
-        "flux-system",
-        "--namespace",
-        "apps",
-        "--apply",
-        "--kubeconfig",
-        config.to_str().unwrap(),
-    ];
-    let run = sandbox.run(&args, "");
+    let c = Cluster::start(Expect::Bearer(KUBE_TOKEN.into()), |_| token_user());
+    let namespaces = ["--namespace", "flux-system", "--namespace", "apps"];
+    let run = c.sandbox.kube_apply("ecr-pull", &c.config, &namespaces);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(
         run.stdout,
         "secret/ecr-pull created in namespace flux-system\nsecret/ecr-pull created in namespace apps\n"
     );
     assert_no_secret(&run);
-    let requests = api.requests();
+    let requests = c.api.requests();
     assert_eq!(requests.len(), 2);
     for (request, namespace) in requests.iter().zip(["flux-system", "apps"]) {
         assert_apply_shape(request, namespace, "ecr-pull");
-        assert_eq!(
-            request.header("authorization"),
-            Some(format!("Bearer {KUBE_TOKEN}").as_str())
-        );
-        let body: Value = serde_json::from_str(&request.body).unwrap();
-        assert_eq!(body["type"], "kubernetes.io/dockerconfigjson");
-        let inner = STANDARD
-            .decode(body["data"][".dockerconfigjson"].as_str().unwrap())
-            .unwrap();
-        let inner: Value = serde_json::from_slice(&inner).unwrap();
+        assert_eq!(request.bearer(), Some(KUBE_TOKEN));
+        let inner = dockerconfigjson(&request.json());
         assert_eq!(inner["auths"][HOST]["password"], PASSWORD);
     }
 
     // Applying again is no error; KUBECONFIG finds the same file.
-    let again = sandbox
+    let again = c
+        .sandbox
         .clone_env()
-        .env("KUBECONFIG", config.display().to_string())
+        .env("KUBECONFIG", c.config.display().to_string())
         .run(&["kube-secret", HOST, "--name", "ecr-pull", "--apply"], "");
     assert_eq!(again.code, 0, "{again:?}");
     assert_eq!(
@@ -148,7 +157,7 @@ fn apply_writes_a_dockerconfigjson_secret_to_each_namespace_with_a_kubeconfig_to
         "the context's namespace"
     );
     assert_eq!(
-        mock.requests().len(),
+        c.mock.requests().len(),
         1,
         "the ECR token came from the cache"
     );
@@ -200,30 +209,18 @@ fn apply_in_cluster_writes_basic_auth_with_the_service_account() {
     let requests = api.requests();
     let last = requests.last().unwrap();
     assert_apply_shape(last, "fleet-local", "ecr-helm");
-    assert_eq!(
-        last.header("authorization"),
-        Some(format!("Bearer {SA_TOKEN}").as_str())
-    );
-    let body: Value = serde_json::from_str(&last.body).unwrap();
-    assert_eq!(body["type"], "kubernetes.io/basic-auth");
-    assert_eq!(body["data"]["username"], b64("AWS"));
-    assert_eq!(body["data"]["password"], b64(PASSWORD));
+    assert_eq!(last.bearer(), Some(SA_TOKEN));
+    assert_basic_auth(&last.json(), PASSWORD);
 }
 
 #[test]
 fn refusing_and_missing_namespaces_are_named_and_the_others_still_written() {
-    let pki = Pki::new();
-    let api = ApiServer::start(&pki, Expect::Bearer(KUBE_TOKEN.into()));
-    let mock = EcrMock::start();
-    let sandbox = ecr_sandbox(&mock);
-    let dir = tempfile::tempdir().unwrap();
-    let config = kubeconfig(dir.path(), &api.url, &pki.ca_pem, &token_user());
-    let mut args = vec!["kube-secret", HOST, "--name", "ecr-pull", "--apply"];
-    args.extend(["--kubeconfig", config.to_str().unwrap()]);
-    for ns in ["first", "locked", "gone", "busy", "last"] {
-        args.extend(["--namespace", ns]);
-    }
-    let run = sandbox.run(&args, "");
+    let c = Cluster::start(Expect::Bearer(KUBE_TOKEN.into()), |_| token_user());
+    let namespaces: Vec<&str> = ["first", "locked", "gone", "busy", "last"]
+        .into_iter()
+        .flat_map(|ns| ["--namespace", ns])
+        .collect();
+    let run = c.sandbox.kube_apply("ecr-pull", &c.config, &namespaces);
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(
         run.stdout,
@@ -258,7 +255,8 @@ fn refusing_and_missing_namespaces_are_named_and_the_others_still_written() {
         "{busy}"
     );
     assert_no_secret(&run);
-    let namespaces: Vec<String> = api
+    let namespaces: Vec<String> = c
+        .api
         .requests()
         .iter()
         .map(|r| r.namespace().to_owned())
@@ -268,34 +266,10 @@ fn refusing_and_missing_namespaces_are_named_and_the_others_still_written() {
 
 #[test]
 fn a_client_certificate_authenticates_and_the_server_must_carry_the_ca() {
-    let pki = Pki::new();
-    let api = ApiServer::start(&pki, Expect::ClientCert);
-    let mock = EcrMock::start();
-    let sandbox = ecr_sandbox(&mock);
-    let dir = tempfile::tempdir().unwrap();
-    let user = format!(
-        "{{client-certificate-data: {}, client-key-data: {}}}",
-        b64(&pki.client_pem),
-        b64(&pki.client_key)
-    );
-    let config = kubeconfig(dir.path(), &api.url, &pki.ca_pem, &user);
-    let args = |config: &Path| {
-        vec![
-            "kube-secret".to_owned(),
-            HOST.to_owned(),
-            "--name".into(),
-            "ecr-pull".into(),
-            "--apply".into(),
-            "--kubeconfig".into(),
-            config.display().to_string(),
-        ]
-    };
-    let run = sandbox.run(
-        &args(&config).iter().map(String::as_str).collect::<Vec<_>>(),
-        "",
-    );
+    let c = Cluster::start(Expect::ClientCert, client_cert_user);
+    let run = c.sandbox.kube_apply("ecr-pull", &c.config, &[]);
     assert_eq!(run.code, 0, "{run:?}");
-    let requests = api.requests();
+    let requests = c.api.requests();
     assert_eq!(requests.len(), 1);
     assert!(
         requests[0].client_cert,
@@ -303,26 +277,21 @@ fn a_client_certificate_authenticates_and_the_server_must_carry_the_ca() {
     );
     assert_eq!(requests[0].header("authorization"), None);
     assert_apply_shape(&requests[0], "flux-system", "ecr-pull");
-    assert!(!run.stderr.contains(&pki.client_key), "{}", run.stderr);
+    assert!(!run.stderr.contains(&c.pki.client_key), "{}", run.stderr);
 
     // Another CA: the server is not trusted, nothing is sent.
     let other = Pki::new();
     let untrusted_dir = tempfile::tempdir().unwrap();
-    let untrusted = kubeconfig(untrusted_dir.path(), &api.url, &other.ca_pem, &user);
-    let run = sandbox.run(
-        &args(&untrusted)
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-        "",
-    );
+    let user = client_cert_user(&c.pki);
+    let untrusted = kubeconfig(untrusted_dir.path(), &c.api.url, &other.ca_pem, &user);
+    let run = c.sandbox.kube_apply("ecr-pull", &untrusted, &[]);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(
         run.stderr.contains("cannot reach the Kubernetes API") && run.stderr.contains("TLS"),
         "{}",
         run.stderr
     );
-    assert_eq!(api.requests().len(), 1);
+    assert_eq!(c.api.requests().len(), 1);
 }
 
 #[test]
@@ -374,18 +343,8 @@ fn bad_kubeconfigs_are_one_line_errors_before_any_aws_call() {
         cases.push((fifo, vec![], "not a regular file"));
     }
     for (path, extra, expected) in cases {
-        let mut args = vec![
-            "kube-secret",
-            HOST,
-            "--name",
-            "x",
-            "--apply",
-            "--kubeconfig",
-        ];
-        let path = path.display().to_string();
-        args.push(&path);
-        args.extend(extra);
-        let run = sandbox.run(&args, "");
+        let run = sandbox.kube_apply("x", &path, &extra);
+        let path = path.display();
         assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{path}: {run:?}");
         assert!(run.stderr.contains(expected), "{path}: {}", run.stderr);
         assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
@@ -424,22 +383,7 @@ fn a_silent_api_server_is_bounded_by_the_timeout() {
     let silent = silent_listener(Duration::from_secs(20)).replace("http://", "https://");
     let dir = tempfile::tempdir().unwrap();
     let config = kubeconfig(dir.path(), &silent, &pki.ca_pem, &token_user());
-    let run = sandbox.run(
-        &[
-            "kube-secret",
-            HOST,
-            "--name",
-            "x",
-            "--apply",
-            "--namespace",
-            "a",
-            "--namespace",
-            "b",
-            "--kubeconfig",
-            config.to_str().unwrap(),
-        ],
-        "",
-    );
+    let run = sandbox.kube_apply("x", &config, &["--namespace", "a", "--namespace", "b"]);
     assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run:?}");
     assert!(run.elapsed < Duration::from_secs(6), "{:?}", run.elapsed);
     for ns in ["a", "b"] {
@@ -458,12 +402,10 @@ fn a_silent_api_server_is_bounded_by_the_timeout() {
 #[test]
 fn an_exec_plugin_supplies_the_token() {
     use std::os::unix::fs::PermissionsExt;
-    let pki = Pki::new();
-    let api = ApiServer::start(&pki, Expect::Bearer(KUBE_TOKEN.into()));
-    let mock = EcrMock::start();
-    let sandbox = ecr_sandbox(&mock);
-    let dir = tempfile::tempdir().unwrap();
-    let plugin = dir.path().join("get-token");
+    let user = "{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: ./get-token, args: [eks], env: [{name: CLUSTER, value: prod}]}}";
+    let c = Cluster::start(Expect::Bearer(KUBE_TOKEN.into()), |_| user.into());
+    // Beside the kubeconfig, which `./get-token` is relative to.
+    let plugin = c.config.with_file_name("get-token");
     std::fs::write(
         &plugin,
         format!(
@@ -472,27 +414,10 @@ fn an_exec_plugin_supplies_the_token() {
     )
     .unwrap();
     std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let user = "{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: ./get-token, args: [eks], env: [{name: CLUSTER, value: prod}]}}";
-    let config = kubeconfig(dir.path(), &api.url, &pki.ca_pem, user);
-    let run = sandbox.run(
-        &[
-            "kube-secret",
-            HOST,
-            "--name",
-            "ecr-pull",
-            "--apply",
-            "--kubeconfig",
-            config.to_str().unwrap(),
-        ],
-        "",
-    );
+    let run = c.sandbox.kube_apply("ecr-pull", &c.config, &[]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_no_secret(&run);
-    let requests = api.requests();
-    assert_eq!(
-        requests[0].header("authorization"),
-        Some(format!("Bearer {KUBE_TOKEN}").as_str())
-    );
+    assert_eq!(c.api.requests()[0].bearer(), Some(KUBE_TOKEN));
 }
 
 #[test]

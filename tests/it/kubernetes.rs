@@ -1,7 +1,5 @@
 //! The kubelet credential provider plugin and the Secret manifests.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
 
@@ -280,18 +278,10 @@ fn kube_secret_dockerconfigjson_holds_every_registry() {
     );
     assert_eq!(run.code, 0, "{run:?}");
     let secret: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(secret["apiVersion"], "v1");
-    assert_eq!(secret["kind"], "Secret");
-    assert_eq!(secret["type"], "kubernetes.io/dockerconfigjson");
-    assert_eq!(secret["metadata"]["name"], "ecr-pull");
-    assert_eq!(secret["metadata"]["namespace"], "flux-system");
+    assert_secret(&secret, "ecr-pull", "flux-system");
     assert!(secret["metadata"]["annotations"]["ecr-login.expires-at"].is_string());
-    let inner = STANDARD
-        .decode(secret["data"][".dockerconfigjson"].as_str().unwrap())
-        .unwrap();
-    let inner: Value = serde_json::from_slice(&inner).unwrap();
     assert_eq!(
-        inner,
+        dockerconfigjson(&secret),
         json!({"auths": {
             HOST: {"username": "AWS", "password": "pw-a", "auth": b64("AWS:pw-a")},
             "public.ecr.aws": {"username": "AWS", "password": "pw-b", "auth": b64("AWS:pw-b")},
@@ -317,12 +307,8 @@ fn kube_secret_basic_auth_for_fleet() {
     );
     assert_eq!(run.code, 0, "{run:?}");
     let secret: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(secret["type"], "kubernetes.io/basic-auth");
+    assert_basic_auth(&secret, "fleet-pw");
     assert!(secret["metadata"].get("namespace").is_none());
-    assert_eq!(
-        secret["data"],
-        json!({"username": b64("AWS"), "password": b64("fleet-pw")})
-    );
 
     let two = sandbox.run(
         &[

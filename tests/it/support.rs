@@ -1,5 +1,5 @@
 //! Test helpers: a sandboxed run of the binary, a mock ECR API, and the checks several test
-//! files make the same way.
+//! files make the same way (those of Kubernetes in `support/kube.rs`).
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -11,6 +11,9 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 use wiremock::matchers::{header, method};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+mod kube;
+pub use kube::*;
 
 pub const ECR_TARGET: &str = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken";
 pub const PUBLIC_TARGET: &str = "SpencerFrontendService.GetAuthorizationToken";
@@ -41,6 +44,7 @@ pub struct Run {
 pub struct Sandbox {
     pub home: Rc<TempDir>,
     vars: Vec<(String, String)>,
+    cwd: Option<PathBuf>,
 }
 
 impl Sandbox {
@@ -85,6 +89,7 @@ impl Sandbox {
         Sandbox {
             home: Rc::new(home),
             vars,
+            cwd: None,
         }
     }
 
@@ -97,6 +102,14 @@ impl Sandbox {
 
     pub fn without(mut self, key: &str) -> Self {
         self.vars.retain(|(k, _)| k != key);
+        self
+    }
+
+    /// Runs the binary in `dir` rather than in the test's own directory (for the Linux-only
+    /// tests of what a relative path finds there).
+    #[cfg(target_os = "linux")]
+    pub fn in_dir(mut self, dir: &Path) -> Self {
+        self.cwd = Some(dir.to_owned());
         self
     }
 
@@ -148,10 +161,16 @@ impl Sandbox {
 
     /// The binary as a plain command, for running several at once.
     pub fn command(&self, args: &[&str]) -> std::process::Command {
-        let mut cmd = helper_command();
+        self.prepare(helper_command(), args)
+    }
+
+    fn prepare(&self, mut cmd: std::process::Command, args: &[&str]) -> std::process::Command {
         cmd.env_clear()
             .envs(self.vars.iter().map(|(k, v)| (k, v)))
             .args(args);
+        if let Some(dir) = &self.cwd {
+            cmd.current_dir(dir);
+        }
         cmd
     }
 
@@ -187,12 +206,12 @@ impl Sandbox {
 
     /// Runs the binary with `args` and `stdin`.
     pub fn run(&self, args: &[&str], stdin: impl Into<Vec<u8>>) -> Run {
-        run_with(&self.vars, args, stdin.into())
+        run_command(self.command(args), stdin.into())
     }
 
     /// Runs `program` (a copy of the helper under another name) with `args` and `stdin`.
     pub fn run_program(&self, program: &Path, args: &[&str], stdin: impl Into<Vec<u8>>) -> Run {
-        run_command(program_command(program), &self.vars, args, stdin.into())
+        run_command(self.prepare(program_command(program), args), stdin.into())
     }
 
     /// `get` for `server`.
@@ -216,6 +235,22 @@ impl Sandbox {
     pub fn configure(&self, docker_config: &Path, more: &[&str]) -> Run {
         let path = docker_config.display().to_string();
         let mut args = vec!["configure", "--docker-config", &path];
+        args.extend(more);
+        self.run(&args, "")
+    }
+
+    /// `kube-secret HOST --name <name> --apply --kubeconfig <kubeconfig>`, then `more`.
+    pub fn kube_apply(&self, name: &str, kubeconfig: &Path, more: &[&str]) -> Run {
+        let path = kubeconfig.display().to_string();
+        let mut args = vec![
+            "kube-secret",
+            HOST,
+            "--name",
+            name,
+            "--apply",
+            "--kubeconfig",
+            &path,
+        ];
         args.extend(more);
         self.run(&args, "")
     }
@@ -265,22 +300,9 @@ fn native_path(path: &str) -> PathBuf {
     }
 }
 
-fn run_with(vars: &[(String, String)], args: &[&str], stdin: Vec<u8>) -> Run {
-    run_command(helper_command(), vars, args, stdin)
-}
-
-fn run_command(
-    command: std::process::Command,
-    vars: &[(String, String)],
-    args: &[&str],
-    stdin: Vec<u8>,
-) -> Run {
+fn run_command(command: std::process::Command, stdin: Vec<u8>) -> Run {
     let mut cmd = assert_cmd::Command::from_std(command);
-    cmd.env_clear()
-        .envs(vars.iter().map(|(k, v)| (k, v)))
-        .args(args)
-        .write_stdin(stdin)
-        .timeout(Duration::from_secs(60));
+    cmd.write_stdin(stdin).timeout(Duration::from_secs(60));
     let start = std::time::Instant::now();
     let out = cmd.output().expect("runs");
     Run {

@@ -65,19 +65,7 @@ users: [{{name: u, user: {{token: {KUBE_TOKEN}}}}}]
             ),
         )
         .unwrap();
-        let config = config.display().to_string();
-        let run = sandbox.run(
-            &[
-                "kube-secret",
-                HOST,
-                "--name",
-                "x",
-                "--apply",
-                "--kubeconfig",
-                &config,
-            ],
-            "",
-        );
+        let run = sandbox.kube_apply("x", &config, &[]);
         assert_eq!(run.code, code, "{server}: {run:?}");
         let output = format!("{}{}", run.stdout, run.stderr);
         assert!(output.contains(expected), "{server}: {output}");
@@ -85,10 +73,7 @@ users: [{{name: u, user: {{token: {KUBE_TOKEN}}}}}]
     }
     let requests = api.requests();
     assert_eq!(requests.len(), 1);
-    assert_eq!(
-        requests[0].header("authorization"),
-        Some(format!("Bearer {KUBE_TOKEN}").as_str())
-    );
+    assert_eq!(requests[0].bearer(), Some(KUBE_TOKEN));
     let logged = sandbox.logged(&[
         "Kubernetes API https://127.0.0.1:",
         "user name and password are ignored",

@@ -152,27 +152,10 @@ fn apply_with_exec_plugin(sandbox: &Sandbox, command: &str, cwd: &Path) -> Run {
         ),
     )
     .unwrap();
-    let mut cmd = sandbox.command(&[
-        "kube-secret",
-        HOST,
-        "--name",
-        "ecr-pull",
-        "--apply",
-        "--kubeconfig",
-        config.to_str().unwrap(),
-    ]);
-    cmd.current_dir(cwd);
-    let start = Instant::now();
-    let out = assert_cmd::Command::from_std(cmd)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed: start.elapsed(),
-    }
+    sandbox
+        .clone_env()
+        .in_dir(cwd)
+        .kube_apply("ecr-pull", &config, &[])
 }
 
 fn executable(path: &Path, text: &str) {

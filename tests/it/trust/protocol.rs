@@ -143,19 +143,7 @@ fn format_characters_in_echoed_input_are_escaped() {
     );
 
     let kubeconfig = sandbox.home.path().join(format!("kube{rlo}"));
-    let path = kubeconfig.display().to_string();
-    let run = sandbox.run(
-        &[
-            "kube-secret",
-            HOST,
-            "--name",
-            "x",
-            "--apply",
-            "--kubeconfig",
-            &path,
-        ],
-        "",
-    );
+    let run = sandbox.kube_apply("x", &kubeconfig, &[]);
     assert_eq!(run.code, 1, "{run:?}");
     check(&run, "kube\\u{202e}moc.live: cannot read");
 
