@@ -1,7 +1,6 @@
 //! The kubelet credential provider plugin and the Secret manifests.
 
 use serde_json::{Value, json};
-use wiremock::ResponseTemplate;
 
 use crate::support::*;
 
@@ -165,47 +164,16 @@ fn bad_requests_fail_on_stderr_with_empty_stdout() {
         (String::new(), "is not a CredentialProviderRequest"),
     ];
     for (input, message) in cases {
-        let run = sandbox.run(&["kubelet-plugin"], input.clone());
-        assert_ne!(run.code, 0, "{input}");
-        assert_eq!(run.stdout, "", "{input}");
-        assert!(run.stderr.contains(message), "{input}: {}", run.stderr);
-        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        assert_plugin_refuses(&sandbox, &input, message);
     }
     assert!(mock.requests().is_empty());
-}
-
-fn sts_reply(access_key: &str) -> ResponseTemplate {
-    let expiration = time::OffsetDateTime::from_unix_timestamp(unix_now() + 3600)
-        .unwrap()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
-    ResponseTemplate::new(200)
-        .insert_header("content-type", "text/xml")
-        .set_body_string(format!(
-            r#"<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
-  <AssumeRoleWithWebIdentityResult>
-    <Credentials>
-      <AccessKeyId>{access_key}</AccessKeyId>
-      <SecretAccessKey>rolesecret</SecretAccessKey>
-      <SessionToken>rolesession</SessionToken>
-      <Expiration>{expiration}</Expiration>
-    </Credentials>
-    <SubjectFromWebIdentityToken>system:serviceaccount:team:app</SubjectFromWebIdentityToken>
-    <AssumedRoleUser>
-      <Arn>arn:aws:sts::123456789012:assumed-role/team-pull/docker-credential-ecr-login</Arn>
-      <AssumedRoleId>AROAEXAMPLE:docker-credential-ecr-login</AssumedRoleId>
-    </AssumedRoleUser>
-  </AssumeRoleWithWebIdentityResult>
-  <ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>
-</AssumeRoleWithWebIdentityResponse>"#
-        ))
 }
 
 #[test]
 fn a_service_account_role_is_assumed_and_cached_per_role() {
     let mock = EcrMock::start();
     mock.ecr(json_reply(ecr_reply("role-pw", 43_200)));
-    mock.sts(sts_reply("ASIAROLEROLEROLEROLE"));
+    mock.sts(sts_credentials("ASIAROLEROLEROLEROLE", "rolesession"));
     // The node itself has no credentials at all: the pod's role is enough.
     let sandbox = Sandbox::new()
         .endpoints(&mock)

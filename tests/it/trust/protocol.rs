@@ -1,8 +1,6 @@
 //! The protocol verbs never report success for what they did not do, and never let input
 //! forge output.
 
-use serde_json::json;
-
 use crate::support::*;
 
 #[test]
@@ -65,16 +63,11 @@ fn an_echoed_role_arn_cannot_forge_a_line() {
         .endpoints(&mock)
         .env("AWS_ENDPOINT_URL_STS", mock.url())
         .env("AWS_ECR_LOG", "debug");
-    let request = json!({
-        "apiVersion": "credentialprovider.kubelet.k8s.io/v1",
-        "kind": "CredentialProviderRequest",
-        "image": format!("{HOST}/app"),
-        "serviceAccountToken": "header.payload.signature",
-        "serviceAccountAnnotations": {
-            "eks.amazonaws.com/ecr-role-arn": "arn:aws:iam::123456789012:role/x\necr-login: forged\u{1b}[2J"
-        },
-    });
-    let run = sandbox.run(&["kubelet-plugin"], request.to_string());
+    let request = role_request(
+        "header.payload.signature",
+        "arn:aws:iam::123456789012:role/x\necr-login: forged\u{1b}[2J",
+    );
+    let run = sandbox.run(&["kubelet-plugin"], request);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
     for line in run.stderr.lines() {
@@ -126,16 +119,11 @@ fn format_characters_in_echoed_input_are_escaped() {
     assert_eq!(run.code, 1, "{run:?}");
     check(&run, "credentials for gh\\u{202e}moc.live were not stored");
 
-    let request = json!({
-        "apiVersion": "credentialprovider.kubelet.k8s.io/v1",
-        "kind": "CredentialProviderRequest",
-        "image": format!("{HOST}/app"),
-        "serviceAccountToken": "header.payload.signature",
-        "serviceAccountAnnotations": {
-            "eks.amazonaws.com/ecr-role-arn": format!("arn:aws:iam::123456789012:role/x{rlo}\u{200b}")
-        },
-    });
-    let run = sandbox.run(&["kubelet-plugin"], request.to_string());
+    let request = role_request(
+        "header.payload.signature",
+        &format!("arn:aws:iam::123456789012:role/x{rlo}\u{200b}"),
+    );
+    let run = sandbox.run(&["kubelet-plugin"], request);
     assert_eq!(run.code, 1, "{run:?}");
     check(
         &run,

@@ -54,17 +54,6 @@ fn sa_token((sub, uid): (&str, &str), rotation: u32) -> String {
     )
 }
 
-fn request(token: &str, role_arn: &str) -> String {
-    json!({
-        "apiVersion": "credentialprovider.kubelet.k8s.io/v1",
-        "kind": "CredentialProviderRequest",
-        "image": format!("{HOST}/team/app:1"),
-        "serviceAccountToken": token,
-        "serviceAccountAnnotations": {"eks.amazonaws.com/ecr-role-arn": role_arn},
-    })
-    .to_string()
-}
-
 /// A mock STS on its own server, deciding per web identity token (the form value).
 struct Sts {
     runtime: tokio::runtime::Runtime,
@@ -88,7 +77,9 @@ impl Sts {
             Mock::given(method("POST"))
                 .and(body_string_contains("Action=AssumeRoleWithWebIdentity"))
                 .respond_with(move |request: &Request| match decide(&token_of(request)) {
-                    Some(access_key) => allowed(access_key),
+                    Some(access_key) => {
+                        sts_credentials(access_key, &format!("session-{access_key}"))
+                    }
                     None => denied(),
                 })
                 .mount(&self.server),
@@ -135,32 +126,6 @@ fn form_value(request: &Request, name: &str) -> String {
         .find_map(|pair| pair.strip_prefix(prefix.as_str()))
         .unwrap_or_default()
         .to_owned()
-}
-
-fn allowed(access_key: &str) -> ResponseTemplate {
-    let expiration = time::OffsetDateTime::from_unix_timestamp(unix_now() + 3600)
-        .unwrap()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
-    ResponseTemplate::new(200)
-        .insert_header("content-type", "text/xml")
-        .set_body_string(format!(
-            r#"<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
-  <AssumeRoleWithWebIdentityResult>
-    <Credentials>
-      <AccessKeyId>{access_key}</AccessKeyId>
-      <SecretAccessKey>rolesecret</SecretAccessKey>
-      <SessionToken>session-{access_key}</SessionToken>
-      <Expiration>{expiration}</Expiration>
-    </Credentials>
-    <AssumedRoleUser>
-      <Arn>arn:aws:sts::123456789012:assumed-role/team-pull/docker-credential-ecr-login</Arn>
-      <AssumedRoleId>AROAEXAMPLE:docker-credential-ecr-login</AssumedRoleId>
-    </AssumedRoleUser>
-  </AssumeRoleWithWebIdentityResult>
-  <ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>
-</AssumeRoleWithWebIdentityResponse>"#
-        ))
 }
 
 fn denied() -> ResponseTemplate {
@@ -215,11 +180,11 @@ fn another_service_account_naming_the_same_role_is_asked_for_not_served() {
     let allowed_token = token_a.clone();
     sts.answer(move |token| (token == allowed_token).then_some(KEY_A));
 
-    let a = sandbox.run(&["kubelet-plugin"], request(&token_a, ROLE));
+    let a = sandbox.run(&["kubelet-plugin"], role_request(&token_a, ROLE));
     assert_eq!(password(&a), format!("pw-{KEY_A}"));
 
     // B's service account carries the same annotation; its trust does not extend to B.
-    let b = sandbox.run(&["kubelet-plugin"], request(&token_b, ROLE));
+    let b = sandbox.run(&["kubelet-plugin"], role_request(&token_b, ROLE));
     assert_ne!(b.code, 0, "{b:?}");
     assert_eq!(b.stdout, "", "nothing for the kubelet to cache");
     assert!(
@@ -240,12 +205,12 @@ fn another_service_account_naming_the_same_role_is_asked_for_not_served() {
 
     // A's entry survives B's denial, and a second B is asked for again.
     assert_eq!(
-        password(&sandbox.run(&["kubelet-plugin"], request(&token_a, ROLE))),
+        password(&sandbox.run(&["kubelet-plugin"], role_request(&token_a, ROLE))),
         format!("pw-{KEY_A}")
     );
     assert_ne!(
         sandbox
-            .run(&["kubelet-plugin"], request(&token_b, ROLE))
+            .run(&["kubelet-plugin"], role_request(&token_b, ROLE))
             .code,
         0
     );
@@ -314,7 +279,7 @@ fn the_role_from_the_environment_serves_service_accounts_without_the_annotation(
 
     // The annotation wins over the variable.
     let other = "arn:aws:iam::123456789012:role/other-team";
-    let annotated = sandbox.run(&["kubelet-plugin"], request(&token_a, other));
+    let annotated = sandbox.run(&["kubelet-plugin"], role_request(&token_a, other));
     assert_eq!(password(&annotated), format!("pw-{KEY_A}"));
     assert_eq!(sts.roles().last().map(String::as_str), Some(other));
 
@@ -351,7 +316,7 @@ fn a_rotated_token_of_the_same_service_account_is_a_cache_hit() {
     for rotation in 0..3 {
         let run = sandbox.run(
             &["kubelet-plugin"],
-            request(&sa_token(SA_A, rotation), ROLE),
+            role_request(&sa_token(SA_A, rotation), ROLE),
         );
         assert_eq!(password(&run), format!("pw-{KEY_A}"), "rotation {rotation}");
     }
@@ -362,7 +327,7 @@ fn a_rotated_token_of_the_same_service_account_is_a_cache_hit() {
     let recreated = sa_token((SA_A.0, "11111111-2222-4333-8444-555555555555"), 0);
     sts.reset();
     sts.answer(|_| Some(KEY_B));
-    let run = sandbox.run(&["kubelet-plugin"], request(&recreated, ROLE));
+    let run = sandbox.run(&["kubelet-plugin"], role_request(&recreated, ROLE));
     assert_eq!(password(&run), format!("pw-{KEY_B}"));
     assert_eq!(sts.tokens(), [recreated]);
 }
@@ -375,15 +340,15 @@ fn a_token_whose_claims_cannot_be_read_shares_nothing() {
         "opaque-token-two" => Some(KEY_B),
         _ => None,
     });
-    let one = sandbox.run(&["kubelet-plugin"], request("opaque-token-one", ROLE));
+    let one = sandbox.run(&["kubelet-plugin"], role_request("opaque-token-one", ROLE));
     assert_eq!(password(&one), format!("pw-{KEY_A}"));
-    let two = sandbox.run(&["kubelet-plugin"], request("opaque-token-two", ROLE));
+    let two = sandbox.run(&["kubelet-plugin"], role_request("opaque-token-two", ROLE));
     assert_eq!(
         password(&two),
         format!("pw-{KEY_B}"),
         "not the first token's entry"
     );
-    let again = sandbox.run(&["kubelet-plugin"], request("opaque-token-one", ROLE));
+    let again = sandbox.run(&["kubelet-plugin"], role_request("opaque-token-one", ROLE));
     assert_eq!(password(&again), format!("pw-{KEY_A}"));
     assert_eq!(
         sts.tokens().len(),
@@ -399,7 +364,7 @@ fn a_token_whose_claims_cannot_be_read_shares_nothing() {
 fn a_denial_is_not_answered_with_the_cached_token() {
     let (_ecr, sts, sandbox) = world();
     sts.answer(|_| Some(KEY_A));
-    let first = sandbox.run(&["kubelet-plugin"], request(&sa_token(SA_A, 0), ROLE));
+    let first = sandbox.run(&["kubelet-plugin"], role_request(&sa_token(SA_A, 0), ROLE));
     assert_eq!(password(&first), format!("pw-{KEY_A}"));
     let entries = sandbox.cache_entries();
     assert_eq!(entries.len(), 1);
@@ -407,7 +372,7 @@ fn a_denial_is_not_answered_with_the_cached_token() {
     make_stale(&entries[0]);
     sts.reset();
     sts.answer(|_| None);
-    let run = sandbox.run(&["kubelet-plugin"], request(&sa_token(SA_A, 1), ROLE));
+    let run = sandbox.run(&["kubelet-plugin"], role_request(&sa_token(SA_A, 1), ROLE));
     assert_eq!(sts.tokens().len(), 1, "the refresh asked STS");
     assert_eq!(
         run.stdout, "",
@@ -425,10 +390,10 @@ fn text_from_the_request_stays_on_one_line_in_errors() {
     let forged = "\nE0101 00:00:00 kubelet: forged line\u{1b}[2K\u{2028}";
     let cases = [
         (
-            request(&token, &format!("{ROLE}{forged}")),
+            role_request(&token, &format!("{ROLE}{forged}")),
             "is not a role ARN",
         ),
-        (request(&token, "team-pull"), "is not a role ARN"),
+        (role_request(&token, "team-pull"), "is not a role ARN"),
         (
             json!({
                 "apiVersion": "credentialprovider.kubelet.k8s.io/v1",
@@ -456,14 +421,10 @@ fn text_from_the_request_stays_on_one_line_in_errors() {
             .to_string(),
             "unsupported kind",
         ),
-        (request("", ROLE), "carries no token"),
+        (role_request("", ROLE), "carries no token"),
     ];
     for (input, message) in cases {
-        let run = sandbox.run(&["kubelet-plugin"], input.clone());
-        assert_ne!(run.code, 0, "{input}");
-        assert_eq!(run.stdout, "", "{input}");
-        assert!(run.stderr.contains(message), "{input}: {}", run.stderr);
-        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        let run = assert_plugin_refuses(&sandbox, &input, message);
         assert!(
             !run.stderr
                 .trim_end_matches('\n')
