@@ -53,6 +53,26 @@ impl Drop for Reaper {
     }
 }
 
+/// Shell text that starts a child, records the child's pid in `child_file` and its own in
+/// `parent_file`, and waits for the child: five minutes, unless it is killed.
+fn hang_with_child(parent_file: &Path, child_file: &Path) -> String {
+    format!(
+        "sleep 300 &\necho $! > '{}'\necho $$ > '{}'\nwait\n",
+        child_file.display(),
+        parent_file.display()
+    )
+}
+
+/// Makes `script` (shell text) the default profile's `credential_process`.
+fn credential_process(sandbox: &Sandbox, script: &str) {
+    let path = sandbox.home.path().join("hang.sh");
+    std::fs::write(&path, script).unwrap();
+    sandbox.aws_file(
+        "config",
+        &format!("[default]\ncredential_process = sh {}\n", path.display()),
+    );
+}
+
 #[test]
 fn a_hung_credential_process_is_killed_with_its_children() {
     let mock = EcrMock::start();
@@ -63,20 +83,7 @@ fn a_hung_credential_process_is_killed_with_its_children() {
     let dir = sandbox.home.path();
     let (parent_file, child_file) = (dir.join("parent.pid"), dir.join("child.pid"));
     let _reaper = Reaper(vec![parent_file.clone(), child_file.clone()]);
-    let script = dir.join("hang.sh");
-    std::fs::write(
-        &script,
-        format!(
-            "sleep 300 &\necho $! > '{}'\necho $$ > '{}'\nwait\n",
-            child_file.display(),
-            parent_file.display()
-        ),
-    )
-    .unwrap();
-    sandbox.aws_file(
-        "config",
-        &format!("[default]\ncredential_process = sh {}\n", script.display()),
-    );
+    credential_process(&sandbox, &hang_with_child(&parent_file, &child_file));
 
     let run = sandbox.get(HOST);
     assert!(
@@ -108,22 +115,12 @@ fn a_hung_credential_process_is_killed_but_a_program_it_detached_is_left_alone()
     ]);
     // An agent the credential_process starts for later calls (as `pass` starts `gpg-agent`)
     // leaves our session on purpose; then the process hangs with a child of its own.
-    let script = dir.join("hang.sh");
-    std::fs::write(
-        &script,
-        format!(
-            "setsid sleep 300 </dev/null >/dev/null 2>&1 &\necho $! > '{}'\n\
-             sleep 300 &\necho $! > '{}'\necho $$ > '{}'\nwait\n",
-            detached_file.display(),
-            child_file.display(),
-            parent_file.display()
-        ),
-    )
-    .unwrap();
-    sandbox.aws_file(
-        "config",
-        &format!("[default]\ncredential_process = sh {}\n", script.display()),
+    let script = format!(
+        "setsid sleep 300 </dev/null >/dev/null 2>&1 &\necho $! > '{}'\n{}",
+        detached_file.display(),
+        hang_with_child(&parent_file, &child_file)
     );
+    credential_process(&sandbox, &script);
 
     let run = sandbox.get(HOST);
     assert!(run.stdout.starts_with("ecr-login: timed out"), "{run:?}");
@@ -231,11 +228,7 @@ fn an_exec_plugin_is_bounded_in_output_and_killed_with_its_children_at_the_deadl
     let _reaper = Reaper(vec![parent_file.clone(), child_file.clone()]);
     executable(
         &cwd.path().join("hang"),
-        &format!(
-            "#!/bin/sh\nsleep 300 &\necho $! > '{}'\necho $$ > '{}'\nwait\n",
-            child_file.display(),
-            parent_file.display()
-        ),
+        &format!("#!/bin/sh\n{}", hang_with_child(&parent_file, &child_file)),
     );
     let run = apply_with_exec_plugin(&sandbox, "./hang", cwd.path());
     assert_eq!(run.code, 1, "{run:?}");
