@@ -156,15 +156,18 @@ fn an_entry_made_for_another_registry_or_identity_is_not_served() {
 fn a_claimed_300_year_lifetime_is_cached_for_12_hours_at_most() {
     let w = World::new();
     let centuries = 300 * 365 * 24 * HOUR;
-    let served = cached(
-        Some(&w.cache),
-        &w.registry,
-        &w.identity,
-        &w.settings,
-        || at(0),
-        || Ok(token("long", centuries)),
-    )
-    .unwrap();
+    let serve = |cache: Option<&Cache>| {
+        cached(
+            cache,
+            &w.registry,
+            &w.identity,
+            &w.settings,
+            || at(0),
+            || Ok(token("long", centuries)),
+        )
+        .unwrap()
+    };
+    let served = serve(Some(&w.cache));
     assert_eq!(served.token.expires_at, at(12 * HOUR));
     assert_eq!(
         served.refresh_at,
@@ -174,15 +177,7 @@ fn a_claimed_300_year_lifetime_is_cached_for_12_hours_at_most() {
     let stored = w.cache.read(&cache_key(&w.registry, &w.identity)).unwrap();
     assert_eq!(stored.expires_at, 12 * HOUR);
     assert!(w.get(12 * HOUR, Err(down())).is_err(), "expired at 12 h");
-    let uncached = cached(
-        None,
-        &w.registry,
-        &w.identity,
-        &w.settings,
-        || at(0),
-        || Ok(token("long", centuries)),
-    )
-    .unwrap();
+    let uncached = serve(None);
     assert_eq!(uncached.token.expires_at, at(12 * HOUR));
 }
 
