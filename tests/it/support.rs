@@ -304,7 +304,18 @@ fn run_command(command: std::process::Command, stdin: Vec<u8>) -> Run {
     let mut cmd = assert_cmd::Command::from_std(command);
     cmd.write_stdin(stdin).timeout(Duration::from_secs(60));
     let start = std::time::Instant::now();
-    let out = cmd.output().expect("runs");
+    // A binary a test has just copied can be busy for a moment: another test thread's fork
+    // holds the copy's write descriptor until its child execs. Linux's ETXTBSY, not ours.
+    let mut tries = 0;
+    let out = loop {
+        match cmd.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 100 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            result => break result.expect("runs"),
+        }
+    };
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
