@@ -227,6 +227,8 @@ check "credHelpers still in place after logout" grep -q "\"$registry\": \"ecr-lo
 . tests/e2e/fallback.sh
 # shellcheck source=tests/e2e/daemon.sh
 . tests/e2e/daemon.sh
+# shellcheck source=tests/e2e/containers.sh
+. tests/e2e/containers.sh
 
 # --- the ECR API goes away: clients must show our cause, not an anonymous 401 ---------------
 say "ECR API stopped"
