@@ -31,8 +31,10 @@ docker_dir=$work/dockerd
 docker_up=
 dockerd_pid=
 docker_certs=/etc/docker/certs.d/$registry
-# Left as found: removed at the end only when the suite made it.
+# Left as found: removed at the end only when the suite made them. dockerd before 23.0 writes
+# its identity key to /etc/docker/key.json when there is none.
 [ -d /etc/docker/certs.d ] && made_certs_d= || made_certs_d=1
+[ -e /etc/docker/key.json ] && made_key_json= || made_key_json=1
 
 # Every process whose command line names the daemon's directory: dockerd, the containerd it
 # started and the containers' shims. Its own PID is left out (its argv holds the path too).
@@ -64,7 +66,6 @@ process_alive() { # a zombie (exited, not yet reaped) is not alive
 docker_daemon_stop() {
     local leftovers=() pid mount
     rm -rf "$docker_certs"
-    [ -z "$made_certs_d" ] || rmdir /etc/docker/certs.d 2>/dev/null || true
     if [ -n "$dockerd_pid" ]; then
         kill "$dockerd_pid" 2>/dev/null || true
         for _ in $(seq 1 150); do
@@ -77,7 +78,9 @@ docker_daemon_stop() {
         fi
         wait "$dockerd_pid" 2>/dev/null || true
         dockerd_pid=
+        [ -z "$made_key_json" ] || rm -f /etc/docker/key.json
     fi
+    [ -z "$made_certs_d" ] || rmdir /etc/docker/certs.d 2>/dev/null || true
     for pid in $(docker_processes); do
         leftovers+=("process $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)")
         kill -KILL "$pid" 2>/dev/null || true

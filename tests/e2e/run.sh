@@ -196,7 +196,9 @@ check() { # name, command...
     if "$@" >"$work/out" 2>&1; then pass "$name"; else fail "$name: $(tail -3 "$work/out")"; fi
 }
 check "helper get through the alias" sh -c "echo $registry | docker-credential-ecr-login get | grep -q '\"Secret\":\"$password\"'"
-check "skopeo copy oci -> registry (push)" skopeo copy --authfile "$authfile" "oci:$layout:1" "docker://$image"
+# Pushed as Docker schema 2, which every docker CLI reads: the 20.10 CLI of Debian 12's docker.io
+# answers "no such manifest" to `manifest inspect` of an OCI manifest.
+check "skopeo copy oci -> registry (push)" skopeo copy --format v2s2 --authfile "$authfile" "oci:$layout:1" "docker://$image"
 check "skopeo inspect" skopeo inspect --authfile "$authfile" "docker://$image"
 check "skopeo copy registry -> oci (pull)" skopeo copy --authfile "$authfile" "docker://$image" "oci:$work/pulled:1"
 check "pulled layer is intact" test -f "$work/pulled/blobs/sha256/$layer"
