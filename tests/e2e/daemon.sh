@@ -219,7 +219,7 @@ if [ -n "$docker_up" ]; then
     if [ "$calls" = 1 ]; then
         pass "one GetAuthorizationToken for all of these together (the helper's cache)"
     else
-        fail "pull, build, push, compose and buildah made $calls GetAuthorizationToken calls, not 1"
+        fail "the flows above made $calls GetAuthorizationToken calls, not 1"
     fi
 
     say "docker daemon: a denied access key"
