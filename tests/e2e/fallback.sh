@@ -69,7 +69,7 @@ if in_pass "$plain"; then fail "erase left the entry in pass"; else pass "pass n
 # the docker CLI reads both, and logs in client-side when no daemon answers.
 plain_image=$plain/e2e/hello:1
 check "skopeo push to the plain registry (explicit creds)" \
-    skopeo copy --dest-creds "e2e:$plain_password" "oci:$layout:1" "docker://$plain_image"
+    skopeo copy --format v2s2 --dest-creds "e2e:$plain_password" "oci:$layout:1" "docker://$plain_image"
 if command -v docker >/dev/null; then
     store_only=$work/docker-credsstore
     mkdir -p "$store_only"

@@ -23,10 +23,13 @@ failures=0
 # --- what the suite needs -------------------------------------------------------------------
 need_packages=()
 for pair in docker-registry:docker-registry skopeo:skopeo podman:podman htpasswd:apache2-utils \
-    openssl:openssl pass:pass gpg:gnupg docker-credential-pass:golang-docker-credential-helpers; do
+    openssl:openssl pass:pass gpg:gnupg docker-credential-pass:golang-docker-credential-helpers \
+    dockerd:docker.io buildah:buildah; do
     # `type -P`: a program on PATH, not this script's function of the same name (`pass`).
     type -P "${pair%%:*}" >/dev/null || need_packages+=("${pair#*:}")
 done
+# Compose v2 (docker's plugin, as on CI's runner) or Debian's docker-compose 1.29.
+docker compose version >/dev/null 2>&1 || type -P docker-compose >/dev/null || need_packages+=(docker-compose)
 if [ ! -x /usr/bin/docker-credential-ecr-login ]; then
     # The Go reference, for the comparison at the end; optional.
     need_packages+=(amazon-ecr-credential-helper)
@@ -60,7 +63,9 @@ go_helper=/usr/bin/docker-credential-ecr-login
 
 # --- processes: every one is stopped by PID when the suite ends, also on failure -------------
 pids=()
+cleanup_hooks=() # run first: a section's own way of stopping what it started
 cleanup() {
+    for hook in "${cleanup_hooks[@]}"; do "$hook" || true; done
     # The gpg-agent that pass started for the fallback section daemonised itself.
     if [ -d "$work/gnupg" ]; then GNUPGHOME=$work/gnupg gpgconf --kill all 2>/dev/null || true; fi
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -191,7 +196,9 @@ check() { # name, command...
     if "$@" >"$work/out" 2>&1; then pass "$name"; else fail "$name: $(tail -3 "$work/out")"; fi
 }
 check "helper get through the alias" sh -c "echo $registry | docker-credential-ecr-login get | grep -q '\"Secret\":\"$password\"'"
-check "skopeo copy oci -> registry (push)" skopeo copy --authfile "$authfile" "oci:$layout:1" "docker://$image"
+# Pushed as Docker schema 2, which every docker CLI reads: the 20.10 CLI of Debian 12's docker.io
+# answers "no such manifest" to `manifest inspect` of an OCI manifest.
+check "skopeo copy oci -> registry (push)" skopeo copy --format v2s2 --authfile "$authfile" "oci:$layout:1" "docker://$image"
 check "skopeo inspect" skopeo inspect --authfile "$authfile" "docker://$image"
 check "skopeo copy registry -> oci (pull)" skopeo copy --authfile "$authfile" "docker://$image" "oci:$work/pulled:1"
 check "pulled layer is intact" test -f "$work/pulled/blobs/sha256/$layer"
@@ -220,6 +227,10 @@ check "credHelpers still in place after logout" grep -q "\"$registry\": \"ecr-lo
 
 # shellcheck source=tests/e2e/fallback.sh
 . tests/e2e/fallback.sh
+# shellcheck source=tests/e2e/daemon.sh
+. tests/e2e/daemon.sh
+# shellcheck source=tests/e2e/containers.sh
+. tests/e2e/containers.sh
 
 # --- the ECR API goes away: clients must show our cause, not an anonymous 401 ---------------
 say "ECR API stopped"
@@ -242,6 +253,8 @@ if command -v docker >/dev/null; then
     expect_cause "docker manifest inspect" docker manifest inspect "$image"
 fi
 expect_cause "kubelet plugin" sh -c "echo '$kubelet_request' | docker-credential-ecr-login kubelet-plugin"
+expect_cause "docker pull (daemon)" docker pull "$image"
+check "the docker daemon stops, with its containerd, leaving no mount" docker_daemon_stop
 
 # --- Kubernetes deployment: the manifests, and the image they run ---------------------------
 say "deploy/ manifests"
