@@ -133,12 +133,18 @@ pub fn main() -> ExitCode {
             cache_dir,
             service_account_tokens,
             wait,
+            restore,
         } => {
             let options = ConfigOptions {
                 cache_dir,
                 service_account_tokens,
             };
-            install::run(&bin_dir, config, &options, wait)
+            let action = if restore {
+                install::Action::Restore
+            } else {
+                install::Action::Install(options)
+            };
+            install::run(&bin_dir, config, &action, wait)
         }
         Command::Completions { shell } => {
             let mut out = Vec::new();

@@ -227,6 +227,10 @@ The kubelet runs this; see the README for the CredentialProviderConfig. By hand:
         /// Then keep running (a DaemonSet's container), checking the files again every hour.
         #[arg(long)]
         wait: bool,
+        /// Undo the installation instead: put back the files it replaced (kept as
+        /// <file>.orig), remove ours where nothing was kept.
+        #[arg(long, conflicts_with = "service_account_tokens")]
+        restore: bool,
     },
     /// Print a shell completion script.
     #[command(after_help = "\
@@ -271,10 +275,17 @@ CredentialProviderConfig naming it for every private ECR host form. Each file is
 atomically and only when it differs, so running it again changes nothing. The kubelet runs the
 new binary at its next pull; it reads a new config only when it restarts.
 
+A file it replaces that is not its own (the node's ecr-credential-provider, the node's config)
+is kept beside it as <file>.orig; an older copy of its own is not. --restore puts the kept
+files back and removes its own where nothing was kept; its binary stays, though, unless its
+config goes too (give --config): a kubelet whose config names a missing plugin does not start.
+
 Examples:
   # Swap it in for cloud-provider-aws's plugin where a node already runs that (an EKS AMI: the
   # node's config names ecr-credential-provider, so the binary alone is enough)
   docker-credential-ecr-login install-kubelet-plugin --bin-dir /etc/eks/image-credential-provider
+  # and back to AWS's
+  docker-credential-ecr-login install-kubelet-plugin --bin-dir /etc/eks/image-credential-provider --restore
 
   # A node set up from scratch, then the kubelet started with the two flags
   docker-credential-ecr-login install-kubelet-plugin --bin-dir /usr/local/lib/kubelet-plugins \\
@@ -282,7 +293,7 @@ Examples:
   kubelet ... --image-credential-provider-bin-dir=/usr/local/lib/kubelet-plugins \\
     --image-credential-provider-config=/etc/kubernetes/credential-provider.json
 
-  # In a DaemonSet (deploy/kubelet-plugin/daemonset.yaml), the node's directories mounted
+  # In a DaemonSet (the Helm chart's), the node's directories mounted
   docker-credential-ecr-login install-kubelet-plugin --bin-dir /host/bin \\
     --config /host/config/config.json --wait";
 
