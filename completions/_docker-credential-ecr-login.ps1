@@ -113,7 +113,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-ecr-login' -S
             [CompletionResult]::new('--cache-dir', '--cache-dir', [CompletionResultType]::ParameterName, 'The plugin''s token cache directory on the node, written into the config')
             [CompletionResult]::new('--service-account-tokens', '--service-account-tokens', [CompletionResultType]::ParameterName, 'Have the kubelet send pods'' service-account tokens (per-pod roles through the eks.amazonaws.com/ecr-role-arn annotation; Kubernetes 1.34+)')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Then keep running (a DaemonSet''s container), checking the files again every hour')
-            [CompletionResult]::new('--restore', '--restore', [CompletionResultType]::ParameterName, 'Undo the installation instead: put back the files it replaced (kept as <file>.orig), remove ours where nothing was kept')
+            [CompletionResult]::new('--restore', '--restore', [CompletionResultType]::ParameterName, 'Undo the installation instead: put back the files it replaced (kept as FILE.orig), remove ours where nothing was kept')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

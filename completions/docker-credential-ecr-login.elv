@@ -98,7 +98,7 @@ set edit:completion:arg-completer[docker-credential-ecr-login] = {|@words|
             cand --cache-dir 'The plugin''s token cache directory on the node, written into the config'
             cand --service-account-tokens 'Have the kubelet send pods'' service-account tokens (per-pod roles through the eks.amazonaws.com/ecr-role-arn annotation; Kubernetes 1.34+)'
             cand --wait 'Then keep running (a DaemonSet''s container), checking the files again every hour'
-            cand --restore 'Undo the installation instead: put back the files it replaced (kept as <file>.orig), remove ours where nothing was kept'
+            cand --restore 'Undo the installation instead: put back the files it replaced (kept as FILE.orig), remove ours where nothing was kept'
             cand -h 'Print help'
             cand --help 'Print help'
         }

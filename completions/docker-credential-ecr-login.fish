@@ -68,7 +68,7 @@ complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_u
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand install-kubelet-plugin" -l cache-dir -d 'The plugin\'s token cache directory on the node, written into the config' -r
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand install-kubelet-plugin" -l service-account-tokens -d 'Have the kubelet send pods\' service-account tokens (per-pod roles through the eks.amazonaws.com/ecr-role-arn annotation; Kubernetes 1.34+)'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand install-kubelet-plugin" -l wait -d 'Then keep running (a DaemonSet\'s container), checking the files again every hour'
-complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand install-kubelet-plugin" -l restore -d 'Undo the installation instead: put back the files it replaced (kept as <file>.orig), remove ours where nothing was kept'
+complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand install-kubelet-plugin" -l restore -d 'Undo the installation instead: put back the files it replaced (kept as FILE.orig), remove ours where nothing was kept'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand install-kubelet-plugin" -s h -l help -d 'Print help'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c docker-credential-ecr-login -n "__fish_docker_credential_ecr_login_using_subcommand man" -s h -l help -d 'Print help'

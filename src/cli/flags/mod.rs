@@ -228,7 +228,7 @@ The kubelet runs this; see the README for the CredentialProviderConfig. By hand:
         #[arg(long)]
         wait: bool,
         /// Undo the installation instead: put back the files it replaced (kept as
-        /// <file>.orig), remove ours where nothing was kept.
+        /// FILE.orig), remove ours where nothing was kept.
         #[arg(long, conflicts_with = "service_account_tokens")]
         restore: bool,
     },
