@@ -17,6 +17,7 @@ pub(crate) use protocol::{MAX_INPUT, check_store, read_input, server_url};
 
 use std::ffi::OsString;
 use std::io::{self, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -30,7 +31,7 @@ use crate::env::Env;
 use crate::error::{Error, escape_controls};
 use crate::kubernetes::api;
 use crate::kubernetes::kubelet;
-use crate::kubernetes::kubelet_install::ConfigOptions;
+use crate::kubernetes::kubelet_install::{self, ConfigOptions};
 use crate::settings::Settings;
 use flags::{Cli, Command, ProviderRun};
 use protocol::{Exchange, Verb};
@@ -167,11 +168,15 @@ pub fn main() -> ExitCode {
 
 /// The kubelet plugin: a CredentialProviderRequest on stdin, the response on stdout.
 fn kubelet_plugin(env: &Env) -> ExitCode {
-    command_reply(
-        protocol::read_input(io::stdin().lock()).and_then(|input| {
-            with_settings(env, |settings| kubelet::answer(&input, env, settings))
-        }),
-    )
+    command_reply(protocol::read_input(io::stdin().lock()).and_then(|input| {
+        // A Windows node has no such directory; there the known-folder API answers.
+        let settings = if cfg!(windows) {
+            Settings::load(env)?
+        } else {
+            Settings::load_on_node(env, Path::new(kubelet_install::DEFAULT_CACHE_DIR))?
+        };
+        kubelet::answer(&input, env, &settings)
+    }))
 }
 
 /// One protocol verb, stdin to stdout.
