@@ -85,6 +85,7 @@ set edit:completion:arg-completer[docker-credential-ecr-login] = {|@words|
             cand --kubeconfig 'Kubeconfig file for --apply [default: $KUBECONFIG, else ~/.kube/config, else the pod''s service account]'
             cand --context 'Kubeconfig context for --apply [default: current-context]'
             cand --apply 'Write the Secret to the cluster (server-side apply) instead of printing it'
+            cand --exit-zero 'With --apply, exit 0 even when the token or a namespace fails, each failure still on stderr: for a first run at install time (a Helm hook), which must not fail the release while the pod''s AWS identity is not set up yet'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -114,6 +114,7 @@ pub fn main() -> ExitCode {
             apply,
             kubeconfig,
             context,
+            exit_zero,
         } => {
             let request = kube_secret::Request {
                 registries: &registries,
@@ -125,7 +126,8 @@ pub fn main() -> ExitCode {
                 kubeconfig,
                 context,
             });
-            kube_secret::run(&request, apply.as_ref(), &env)
+            let code = kube_secret::run(&request, apply.as_ref(), &env);
+            if exit_zero { ExitCode::SUCCESS } else { code }
         }
         Command::KubeletPlugin => kubelet_plugin(&env),
         Command::InstallKubeletPlugin {

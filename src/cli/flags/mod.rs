@@ -160,7 +160,7 @@ Example:
 With --apply the Secret is written by server-side apply (field manager
 docker-credential-ecr-login) to each --namespace, one result line per namespace; a namespace
 that refuses is named on stderr with the cause, the others are still written, and the exit
-code is 1. Credentials: --kubeconfig, else KUBECONFIG, else ~/.kube/config, else the pod's
+code is 1 (0 with --exit-zero). Credentials: --kubeconfig, else KUBECONFIG, else ~/.kube/config, else the pod's
 service account. The Role needs create and patch on secrets.
 
 Examples:
@@ -197,6 +197,11 @@ Examples:
         /// Kubeconfig context for --apply [default: current-context].
         #[arg(long, value_name = "NAME", requires = "apply", value_hint = clap::ValueHint::Other)]
         context: Option<String>,
+        /// With --apply, exit 0 even when the token or a namespace fails, each failure still
+        /// on stderr: for a first run at install time (a Helm hook), which must not fail the
+        /// release while the pod's AWS identity is not set up yet.
+        #[arg(long, requires = "apply")]
+        exit_zero: bool,
     },
     /// Kubelet image credential provider: answer a CredentialProviderRequest on stdin.
     #[command(after_help = "\
