@@ -116,6 +116,12 @@ with open(os.path.join(root, ".github", "workflows", "release.yml")) as f:
     release = f.read()
 check('name=ghcr.io/${GITHUB_REPOSITORY,,}' in release,
       "the release workflow pushes the image to ghcr.io/<owner>/<repository>")
+check('name=ghcr.io/${GITHUB_REPOSITORY_OWNER,,}/charts' in release
+      and '"oci://$REPO"' in release,
+      "the release workflow pushes the chart to oci://ghcr.io/<owner>/charts")
+chart_ref = f"oci://ghcr.io/{owner.lower()}/charts/{chart['name']}"
+with open(os.path.join(root, "docs", "kubernetes.md")) as f:
+    check(chart_ref in f.read(), f"docs/kubernetes.md installs {chart_ref}")
 check(len(entrypoint) == 1, f"the image's entrypoint is the binary alone ({entrypoint})")
 BINARY_IN_IMAGE = entrypoint[0]
 
