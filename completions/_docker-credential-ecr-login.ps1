@@ -98,6 +98,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-ecr-login' -S
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file for --apply [default: $KUBECONFIG, else ~/.kube/config, else the pod''s service account]')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context for --apply [default: current-context]')
             [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'Write the Secret to the cluster (server-side apply) instead of printing it')
+            [CompletionResult]::new('--exit-zero', '--exit-zero', [CompletionResultType]::ParameterName, 'With --apply, exit 0 even when the token or a namespace fails, each failure still on stderr: for a first run at install time (a Helm hook), which must not fail the release while the pod''s AWS identity is not set up yet')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -114,6 +115,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-ecr-login' -S
             [CompletionResult]::new('--role-arn', '--role-arn', [CompletionResultType]::ParameterName, 'The role pods pull as when their service account has no eks.amazonaws.com/ecr-role-arn annotation, assumed with the pod''s token (AWS_ECR_ROLE_ARN in the config''s env; implies --service-account-tokens)')
             [CompletionResult]::new('--service-account-tokens', '--service-account-tokens', [CompletionResultType]::ParameterName, 'Have the kubelet send pods'' service-account tokens (per-pod roles through the eks.amazonaws.com/ecr-role-arn annotation; Kubernetes 1.34+)')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Then keep running (a DaemonSet''s container), checking the files again every hour')
+            [CompletionResult]::new('--restore', '--restore', [CompletionResultType]::ParameterName, 'Undo the installation instead: put back the files it replaced (kept as FILE.orig), remove ours where nothing was kept')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

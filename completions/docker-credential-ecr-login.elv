@@ -85,6 +85,7 @@ set edit:completion:arg-completer[docker-credential-ecr-login] = {|@words|
             cand --kubeconfig 'Kubeconfig file for --apply [default: $KUBECONFIG, else ~/.kube/config, else the pod''s service account]'
             cand --context 'Kubeconfig context for --apply [default: current-context]'
             cand --apply 'Write the Secret to the cluster (server-side apply) instead of printing it'
+            cand --exit-zero 'With --apply, exit 0 even when the token or a namespace fails, each failure still on stderr: for a first run at install time (a Helm hook), which must not fail the release while the pod''s AWS identity is not set up yet'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -99,6 +100,7 @@ set edit:completion:arg-completer[docker-credential-ecr-login] = {|@words|
             cand --role-arn 'The role pods pull as when their service account has no eks.amazonaws.com/ecr-role-arn annotation, assumed with the pod''s token (AWS_ECR_ROLE_ARN in the config''s env; implies --service-account-tokens)'
             cand --service-account-tokens 'Have the kubelet send pods'' service-account tokens (per-pod roles through the eks.amazonaws.com/ecr-role-arn annotation; Kubernetes 1.34+)'
             cand --wait 'Then keep running (a DaemonSet''s container), checking the files again every hour'
+            cand --restore 'Undo the installation instead: put back the files it replaced (kept as FILE.orig), remove ours where nothing was kept'
             cand -h 'Print help'
             cand --help 'Print help'
         }

@@ -10,8 +10,9 @@
 //! variables the platform's own rules read (`XDG_CACHE_HOME`/`XDG_CONFIG_HOME`, else `HOME`,
 //! on Linux and other Unix systems; `HOME` on macOS; `LOCALAPPDATA`/`APPDATA` on Windows),
 //! then, where those name none, from the operating system through `directories`: the passwd
-//! database when `HOME` is unset (a kubelet plugin run by systemd), the known-folder API on
-//! Windows. The variables come first because that is where every path was found before, where
+//! database when `HOME` is unset (a program started by systemd), the known-folder API on
+//! Windows. The kubelet plugin on a Unix node has its own fallback for the cache, the node
+//! directory of [`crate::settings::Settings::load_on_node`]. The variables come first because that is where every path was found before, where
 //! Go's helper looks (`os.UserCacheDir` reads the same ones), and what a test can inject: the
 //! known-folder API ignores them. Only the real process asks the operating system
 //! ([`Env::from_process`]); a made-up environment has the variables it was given and nothing
@@ -82,6 +83,15 @@ impl Env {
         }
     }
 
+    /// This environment with made-up answers of the operating system, for tests.
+    #[cfg(test)]
+    pub fn with_platform(self, cache: Option<PathBuf>, config: Option<PathBuf>) -> Self {
+        Env {
+            platform: Platform::Given { cache, config },
+            ..self
+        }
+    }
+
     /// A made-up environment, for tests: these variables and no platform directories.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         Env {
@@ -144,14 +154,20 @@ impl Env {
     /// other Unix systems, `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows; else the
     /// operating system's answer.
     pub fn cache_home(&self) -> Option<PathBuf> {
-        let from_vars = if cfg!(windows) {
+        self.cache_home_from_vars()
+            .or_else(|| self.platform.cache())
+    }
+
+    /// [`Env::cache_home`] as the variables alone give it, without asking the operating
+    /// system: `None` when they name none (a kubelet plugin run by systemd).
+    pub fn cache_home_from_vars(&self) -> Option<PathBuf> {
+        if cfg!(windows) {
             self.get("LOCALAPPDATA").map(PathBuf::from)
         } else if cfg!(target_os = "macos") {
             self.home().map(|home| home.join("Library/Caches"))
         } else {
             self.xdg("XDG_CACHE_HOME", ".cache")
-        };
-        from_vars.or_else(|| self.platform.cache())
+        }
     }
 
     /// The platform's per-user config directory: `$XDG_CONFIG_HOME` or `~/.config` on Linux
@@ -233,19 +249,17 @@ mod tests {
 
     /// A made-up operating system whose answers differ from anything the variables give.
     fn with_platform(env: Env) -> Env {
-        Env {
-            platform: Platform::Given {
-                cache: Some(PathBuf::from("/os/cache")),
-                config: Some(PathBuf::from("/os/config")),
-            },
-            ..env
-        }
+        env.with_platform(
+            Some(PathBuf::from("/os/cache")),
+            Some(PathBuf::from("/os/config")),
+        )
     }
 
     #[test]
     fn the_operating_system_answers_where_the_variables_name_nothing() {
         let bare = with_platform(Env::default());
         assert_eq!(bare.cache_home(), Some(PathBuf::from("/os/cache")));
+        assert_eq!(bare.cache_home_from_vars(), None);
         assert_eq!(bare.config_home(), Some(PathBuf::from("/os/config")));
         // The home stays the variable's: the SDK and kubectl look nowhere else.
         assert_eq!(bare.home(), None);
@@ -273,7 +287,7 @@ mod tests {
         assert_eq!(env.config_home(), Some(PathBuf::from(config)));
     }
 
-    /// The real operating system, asked with none of the variables: a kubelet plugin under
+    /// The real operating system, asked with none of the variables: a program started by
     /// systemd (no `HOME`) still gets a cache, from the passwd database; on Windows the
     /// known-folder API answers.
     #[test]

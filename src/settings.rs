@@ -4,7 +4,7 @@
 //! FIPS and dual-stack settings, and the config file itself: read from [`Env`] (and the file it names) in one place, so no
 //! module below goes looking for a variable of its own and tests can hand in any of them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
@@ -72,6 +72,23 @@ impl Settings {
             use_dual_stack: flag(env, "AWS_USE_DUALSTACK_ENDPOINT"),
             ignore_creds_storage: ignore_creds_storage(env),
         })
+    }
+
+    /// [`Settings::load`] for the kubelet plugin on a node: where no variable names a cache
+    /// directory, `node_dir` rather than the operating system's answer.
+    ///
+    /// The kubelet runs a plugin with its own environment plus its config's `env`. A config
+    /// the node's bootstrap writes (EKS's `nodeadm` rewrites it at every boot) sets no `env`,
+    /// and a kubelet started by systemd has no `HOME`, so the passwd database would place the
+    /// cache in root's home. `node_dir` is the directory our own config names, so the plugin
+    /// keeps one cache whichever config the kubelet runs, beside the kubelet's state.
+    pub fn load_on_node(env: &Env, node_dir: &Path) -> Result<Settings, Error> {
+        let mut settings = Settings::load(env)?;
+        let named = env.get("AWS_ECR_CACHE_DIR").is_some() || env.cache_home_from_vars().is_some();
+        if settings.cache_dir.is_some() && !named {
+            settings.cache_dir = Some(node_dir.to_owned());
+        }
+        Ok(settings)
     }
 
     /// `registry` with the FIPS and dual-stack settings of the environment applied: the
@@ -202,6 +219,41 @@ mod tests {
         );
         let off = Env::from_pairs(homes.into_iter().chain([("AWS_ECR_DISABLE_CACHE", "1")]));
         assert_eq!(Settings::load(&off).unwrap().cache_dir, None);
+    }
+
+    /// The kubelet plugin as EKS's own config runs it: no `env`, no `HOME`. Its cache is
+    /// then the node directory, not root's home from the passwd database; any variable that
+    /// names one still wins, and the cache can still be turned off.
+    #[cfg(all(unix, not(target_os = "macos")))]
+    #[test]
+    fn on_a_node_without_home_the_cache_is_the_node_directory() {
+        let node = Path::new("/var/lib/kubelet/ecr-login-cache");
+        let passwd = |env: Env| env.with_platform(Some(PathBuf::from("/root/.cache")), None);
+        let cache = |pairs: &[(&str, &str)]| {
+            Settings::load_on_node(&passwd(Env::from_pairs(pairs.iter().copied())), node)
+                .unwrap()
+                .cache_dir
+        };
+        assert_eq!(cache(&[]), Some(node.to_owned()));
+        assert_eq!(cache(&[("PATH", "/usr/bin")]), Some(node.to_owned()));
+        assert_eq!(
+            cache(&[("HOME", "/home/k")]),
+            Some(PathBuf::from("/home/k/.cache").join(DIR_NAME))
+        );
+        assert_eq!(
+            cache(&[("XDG_CACHE_HOME", "/x")]),
+            Some(PathBuf::from("/x").join(DIR_NAME))
+        );
+        assert_eq!(
+            cache(&[("AWS_ECR_CACHE_DIR", "/c")]),
+            Some(PathBuf::from("/c"))
+        );
+        assert_eq!(cache(&[("AWS_ECR_DISABLE_CACHE", "1")]), None);
+        // Every other command still takes the operating system's answer.
+        assert_eq!(
+            Settings::load(&passwd(Env::default())).unwrap().cache_dir,
+            Some(PathBuf::from("/root/.cache").join(DIR_NAME))
+        );
     }
 
     #[test]

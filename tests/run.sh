@@ -24,6 +24,10 @@ else
     echo "cargo-deny not installed: skipping 'cargo deny check' (cargo install --locked cargo-deny)"
 fi
 cargo test --locked
+# The Helm chart with helm 3 and helm 4 (lint, every rendering against the binary's --help, the
+# installer run for real on a made-up node) and the manifests rendered from it. Installs helm
+# and its Python tools under the target directory; seconds.
+tests/chart/run.sh
 # A few seconds of fuzzing per parser of untrusted input (installs cargo-fuzz if missing; skip
 # with SKIP_FUZZ=1).
 if [ "${SKIP_FUZZ:-}" != 1 ]; then

@@ -17,6 +17,7 @@ pub(crate) use protocol::{MAX_INPUT, check_store, read_input, server_url};
 
 use std::ffi::OsString;
 use std::io::{self, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -30,7 +31,7 @@ use crate::env::Env;
 use crate::error::{Error, escape_controls};
 use crate::kubernetes::api;
 use crate::kubernetes::kubelet;
-use crate::kubernetes::kubelet_install::ConfigOptions;
+use crate::kubernetes::kubelet_install::{self, ConfigOptions};
 use crate::settings::Settings;
 use flags::{Cli, Command, ProviderRun};
 use protocol::{Exchange, Verb};
@@ -113,6 +114,7 @@ pub fn main() -> ExitCode {
             apply,
             kubeconfig,
             context,
+            exit_zero,
         } => {
             let request = kube_secret::Request {
                 registries: &registries,
@@ -124,7 +126,8 @@ pub fn main() -> ExitCode {
                 kubeconfig,
                 context,
             });
-            kube_secret::run(&request, apply.as_ref(), &env)
+            let code = kube_secret::run(&request, apply.as_ref(), &env);
+            if exit_zero { ExitCode::SUCCESS } else { code }
         }
         Command::KubeletPlugin => kubelet_plugin(&env),
         Command::InstallKubeletPlugin {
@@ -134,13 +137,19 @@ pub fn main() -> ExitCode {
             service_account_tokens,
             role_arn,
             wait,
+            restore,
         } => {
             let options = ConfigOptions {
                 cache_dir,
                 service_account_tokens: service_account_tokens || role_arn.is_some(),
                 role_arn,
             };
-            install::run(&bin_dir, config, &options, wait)
+            let action = if restore {
+                install::Action::Restore
+            } else {
+                install::Action::Install(options)
+            };
+            install::run(&bin_dir, config, &action, wait)
         }
         Command::Completions { shell } => {
             let mut out = Vec::new();
@@ -163,11 +172,15 @@ pub fn main() -> ExitCode {
 
 /// The kubelet plugin: a CredentialProviderRequest on stdin, the response on stdout.
 fn kubelet_plugin(env: &Env) -> ExitCode {
-    command_reply(
-        protocol::read_input(io::stdin().lock()).and_then(|input| {
-            with_settings(env, |settings| kubelet::answer(&input, env, settings))
-        }),
-    )
+    command_reply(protocol::read_input(io::stdin().lock()).and_then(|input| {
+        // A Windows node has no such directory; there the known-folder API answers.
+        let settings = if cfg!(windows) {
+            Settings::load(env)?
+        } else {
+            Settings::load_on_node(env, Path::new(kubelet_install::DEFAULT_CACHE_DIR))?
+        };
+        kubelet::answer(&input, env, &settings)
+    }))
 }
 
 /// One protocol verb, stdin to stdout.

@@ -11,7 +11,7 @@
 #     through `podman save --format oci-archive`;
 #   - the exported binary runs: `version`, a kubelet-plugin request for a non-ECR image (the
 #     plugin's refusal), `install-kubelet-plugin` as the DaemonSet runs it (the copy it makes,
-#     run as ecr-credential-provider, is the plugin), and the commands the deploy/ manifests
+#     run as ecr-credential-provider, is the plugin), and the commands the chart's containers
 #     run exist (`--help`);
 #   - with the aarch64 archive there too, the arm64 image the same way, its binary under
 #     qemu-aarch64 when that is installed.
@@ -142,7 +142,7 @@ PY
     local command
     for command in install-kubelet-plugin kube-secret kubelet-plugin; do
         if "${run[@]}" "$command" --help >/dev/null 2>&1; then
-            pass "$arch: $command --help (the manifests run it)"
+            pass "$arch: $command --help (the chart runs it)"
         else
             fail "$arch: the image's binary has no $command"
         fi

@@ -80,3 +80,60 @@ fn version_not_found_get_hit_and_erase() {
         "erase removes the entry"
     );
 }
+
+/// The release build recognises itself on a node, which it does by a mark compiled into it:
+/// an older copy of ours at the plugin's path is replaced without being kept, so the original
+/// kept on the first run is still the one `--restore` puts back.
+#[test]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the test process's own settings, not the binary's"
+)]
+fn installing_over_itself_keeps_the_original_only() {
+    let wine =
+        std::env::var_os("ECR_LOGIN_RUNNER").is_some_and(|r| Path::new(&r).ends_with("wine"));
+    let mut sandbox = Sandbox::new();
+    for name in RUNNER_VARS {
+        if let Ok(value) = std::env::var(name) {
+            sandbox = sandbox.env(name, value);
+        }
+    }
+    let node = tempfile::tempdir().unwrap();
+    let plugin = node.path().join(if wine {
+        "ecr-credential-provider.exe"
+    } else {
+        "ecr-credential-provider"
+    });
+    let kept = node.path().join(format!(
+        "{}.orig",
+        plugin.file_name().unwrap().to_str().unwrap()
+    ));
+    std::fs::write(&plugin, "the node's own plugin").unwrap();
+    let bin_dir = as_seen(node.path());
+    let install = ["install-kubelet-plugin", "--bin-dir", bin_dir.as_str()];
+
+    let first = sandbox.run(&install, "");
+    assert_eq!(first.code, 0, "{first:?}");
+    assert_eq!(
+        std::fs::read_to_string(&kept).unwrap(),
+        "the node's own plugin"
+    );
+    let mut older = std::fs::read(&plugin).unwrap();
+    older.extend_from_slice(b"as if an older build");
+    std::fs::write(&plugin, older).unwrap();
+    let second = sandbox.run(&install, "");
+    assert_eq!(second.code, 0, "{second:?}");
+    assert_eq!(
+        std::fs::read_to_string(&kept).unwrap(),
+        "the node's own plugin",
+        "the kept original is not overwritten by a copy of ours"
+    );
+
+    let restore = sandbox.run(&[install[0], install[1], install[2], "--restore"], "");
+    assert_eq!(restore.code, 0, "{restore:?}");
+    assert_eq!(
+        std::fs::read_to_string(&plugin).unwrap(),
+        "the node's own plugin"
+    );
+    assert!(!kept.exists());
+}

