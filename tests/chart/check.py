@@ -375,6 +375,8 @@ def check_daemonset(name, docs, values):
         check(posixpath.dirname(config) in mounts, f"{name}: the config's directory is mounted (a rename needs it)")
     if p["serviceAccountTokens"]:
         check("--service-account-tokens" in args, f"{name}: --service-account-tokens")
+    check(option(args, "--role-arn") == ([p["roleArn"]] if p.get("roleArn") else []),
+          f"{name}: --role-arn {'of the values' if p.get('roleArn') else 'not given'}")
     hook = container.get("lifecycle", {}).get("preStop", {}).get("exec", {}).get("command")
     check(bool(hook) == (restore_on_stop and not restore_mode),
           f"{name}: a preStop hook {'' if restore_on_stop and not restore_mode else 'not '}asked for")
@@ -427,8 +429,11 @@ def node_run(name, args, hook, mounts, p):
                   f"{name}: the config passes no args (the name selects the plugin)")
             env = {e["name"]: e["value"] for e in written["providers"][0].get("env", [])}
             check(env.get("AWS_ECR_CACHE_DIR") == p["cacheDir"], f"{name}: the cache directory {p['cacheDir']}")
-            check(("tokenAttributes" in written["providers"][0]) == p["serviceAccountTokens"],
-                  f"{name}: service-account tokens {'asked for' if p['serviceAccountTokens'] else 'not asked for'}")
+            tokens = p["serviceAccountTokens"] or bool(p.get("roleArn"))
+            check(("tokenAttributes" in written["providers"][0]) == tokens,
+                  f"{name}: service-account tokens {'asked for' if tokens else 'not asked for'}")
+            check(env.get("AWS_ECR_ROLE_ARN") == (p.get("roleArn") or None),
+                  f"{name}: AWS_ECR_ROLE_ARN {p.get('roleArn') or 'not set'}")
         undo = ([local(a) if a.startswith("/") else a for a in hook[1:]] if hook
                 else [local(a) if a.startswith("/") else a for a in args if a != "--wait"]
                 if "--restore" in args else None)

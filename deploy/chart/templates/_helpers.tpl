@@ -64,6 +64,9 @@ given over them. */}}
 {{- if and $p.serviceAccountTokens (not $writeConfig) -}}
 {{- fail "kubeletPlugin.serviceAccountTokens is written into the kubelet's config: it needs kubeletPlugin.writeConfig" -}}
 {{- end -}}
+{{- if and $p.roleArn (not $writeConfig) -}}
+{{- fail "kubeletPlugin.roleArn is written into the kubelet's config (AWS_ECR_ROLE_ARN): it needs kubeletPlugin.writeConfig" -}}
+{{- end -}}
 {{- $restoreOnStop := ternary $preset.ownPlugin $p.restoreOnStop (kindIs "invalid" $p.restoreOnStop) -}}
 binDir: {{ $binDir | quote }}
 configPath: {{ $configPath | quote }}
