@@ -678,10 +678,8 @@ mod tests {
         );
         assert_eq!(fs::read(&plugin).unwrap(), b"AWS's ecr-credential-provider");
         assert_eq!(fs::read(&config).unwrap(), node_config);
-        assert_eq!(
-            names_in(&bin_dir),
-            ["config.json", "ecr-credential-provider"]
-        );
+        let plugin_name = format!("{PROVIDER_NAME}{}", std::env::consts::EXE_SUFFIX);
+        assert_eq!(names_in(&bin_dir), ["config.json", plugin_name.as_str()]);
 
         // Once more: nothing of ours is left, and the node's files are not touched.
         let again: Vec<Restoring> = restore(&bin_dir, Some(&config))
@@ -835,12 +833,13 @@ mod tests {
             fs::read(plugin_path(&bin_dir)).unwrap(),
             b"AWS's ecr-credential-provider"
         );
+        let plugin_name = format!("{PROVIDER_NAME}{}", std::env::consts::EXE_SUFFIX);
         assert_eq!(
             names_in(&bin_dir),
             [
-                "config.json",
-                "ecr-credential-provider",
-                "ecr-credential-provider.orig"
+                "config.json".to_owned(),
+                plugin_name.clone(),
+                format!("{plugin_name}.orig")
             ]
         );
     }
