@@ -90,8 +90,10 @@ fn version_not_found_get_hit_and_erase() {
     reason = "the test process's own settings, not the binary's"
 )]
 fn installing_over_itself_keeps_the_original_only() {
-    let wine =
-        std::env::var_os("ECR_LOGIN_RUNNER").is_some_and(|r| Path::new(&r).ends_with("wine"));
+    // A Windows binary names its plugin with .exe: these tests built for Windows, or a release
+    // archive's Windows binary run from here under wine.
+    let windows_binary = cfg!(windows)
+        || std::env::var_os("ECR_LOGIN_RUNNER").is_some_and(|r| Path::new(&r).ends_with("wine"));
     let mut sandbox = Sandbox::new();
     for name in RUNNER_VARS {
         if let Ok(value) = std::env::var(name) {
@@ -99,7 +101,7 @@ fn installing_over_itself_keeps_the_original_only() {
         }
     }
     let node = tempfile::tempdir().unwrap();
-    let plugin = node.path().join(if wine {
+    let plugin = node.path().join(if windows_binary {
         "ecr-credential-provider.exe"
     } else {
         "ecr-credential-provider"

@@ -234,13 +234,15 @@ fn doctor_names_the_program_docker_runs() {
         "docker-credential-ecr-login{}",
         std::env::consts::EXE_SUFFIX
     );
+    // The binary under test runs from its own directory (on Windows its DLLs are there).
+    let helper = helper_binary();
+    let helpers_dir = helper.parent().unwrap();
     let dirs = tempfile::tempdir().unwrap();
-    let ours = dirs.path().join("ours");
+    let copies = dirs.path().join("copies");
     let theirs = dirs.path().join("theirs");
-    std::fs::create_dir_all(&ours).unwrap();
+    std::fs::create_dir_all(&copies).unwrap();
     std::fs::create_dir_all(&theirs).unwrap();
-    let copy = ours.join(&name);
-    std::fs::copy(helper_binary(), &copy).unwrap();
+    std::fs::copy(&helper, copies.join(&name)).unwrap();
     let other = theirs.join(&name);
     std::fs::write(&other, "#!/bin/sh\necho 'the Go helper'\n").unwrap();
     #[cfg(unix)]
@@ -257,7 +259,10 @@ fn doctor_names_the_program_docker_runs() {
             .to_string_lossy()
             .into_owned()
     };
-    let program_row = |run: &Run| {
+    let program_row = |first: &[&std::path::Path]| {
+        let run = Sandbox::new()
+            .env("PATH", path(first))
+            .run(&["doctor", "docker.io"], "");
         assert_eq!(run.code, 1, "docker.io is not ECR: {run:?}");
         run.stdout
             .lines()
@@ -266,14 +271,11 @@ fn doctor_names_the_program_docker_runs() {
             .to_owned()
     };
 
-    let sandbox = Sandbox::new().env("PATH", path(&[&ours]));
-    let row = program_row(&sandbox.run_program(&copy, &["doctor", "docker.io"], ""));
+    let row = program_row(&[helpers_dir]);
     assert!(row.contains("docker runs this one"), "{row}");
-    let row = program_row(&sandbox.run(&["doctor", "docker.io"], ""));
+    let row = program_row(&[&copies, helpers_dir]);
     assert!(row.contains("an identical copy"), "{row}");
-
-    let shadowed = Sandbox::new().env("PATH", path(&[&theirs, &ours]));
-    let row = program_row(&shadowed.run_program(&copy, &["doctor", "docker.io"], ""));
+    let row = program_row(&[&theirs, helpers_dir]);
     assert!(
         row.contains("WARNING: docker runs") && row.contains(&other.display().to_string()),
         "{row}"
@@ -283,9 +285,10 @@ fn doctor_names_the_program_docker_runs() {
     // Nowhere on PATH: docker cannot run it at all.
     #[cfg(unix)]
     {
-        let empty = Sandbox::new().env("PATH", dirs.path().display().to_string());
-        let row = program_row(&empty.run_program(&copy, &["doctor", "docker.io"], ""));
-        assert!(row.contains("docker cannot run it"), "{row}");
+        let run = Sandbox::new()
+            .env("PATH", dirs.path().display().to_string())
+            .run(&["doctor", "docker.io"], "");
+        assert!(run.stdout.contains("docker cannot run it"), "{run:?}");
     }
 }
 
