@@ -50,24 +50,8 @@ targets=("$@")
 say() { printf 'dist: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
-apt_updated=
-apt_install() {
-    local sudo=()
-    if [ "$(id -u)" -ne 0 ]; then
-        if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
-            sudo=(sudo -n)
-        else
-            die "missing packages: $* (install them, or run as root)"
-        fi
-    fi
-    command -v apt-get >/dev/null || die "missing packages: $* (no apt-get here to install them)"
-    if [ -z "$apt_updated" ]; then
-        "${sudo[@]}" apt-get update -qq
-        apt_updated=1
-    fi
-    say "installing $*"
-    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$@" </dev/null >/dev/null
-}
+# shellcheck source=scripts/apt.sh
+. "$root/scripts/apt.sh"
 
 # need COMMAND PACKAGE: installs PACKAGE when COMMAND is missing.
 need() {

@@ -19,23 +19,8 @@ export DEBIAN_FRONTEND=noninteractive PYTHONDONTWRITEBYTECODE=1
 say() { printf 'chart: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
-apt_updated=
-apt_install() {
-    local sudo=()
-    if [ "$(id -u)" -ne 0 ]; then
-        if ! command -v sudo >/dev/null || ! sudo -n true 2>/dev/null; then
-            die "missing: $* (install them, or run as root)"
-        fi
-        sudo=(sudo -n)
-    fi
-    command -v apt-get >/dev/null || die "missing: $* (no apt-get here to install them)"
-    if [ -z "$apt_updated" ]; then
-        "${sudo[@]}" apt-get update -qq
-        apt_updated=1
-    fi
-    say "installing $*"
-    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$@" </dev/null >/dev/null
-}
+# shellcheck source=scripts/apt.sh
+. "$root/scripts/apt.sh"
 
 command -v shellcheck >/dev/null || apt_install shellcheck
 venv=$tools/venv
@@ -52,7 +37,7 @@ mapfile -t helms < <("$venv/bin/python" tests/tools/helm.py "$tools/bin" </dev/n
 [ ${#helms[@]} = 2 ] || die "tests/tools/helm.py did not give helm 3 and helm 4"
 
 say "shellcheck"
-shellcheck tests/chart/run.sh deploy/manifests/render.sh
+shellcheck -x tests/chart/run.sh deploy/manifests/render.sh scripts/apt.sh
 
 say "building the binary"
 cargo build --locked --quiet

@@ -31,23 +31,8 @@ export PYTHONDONTWRITEBYTECODE=1
 say() { printf 'release: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
-apt_updated=
-apt_install() {
-    local sudo=()
-    if [ "$(id -u)" -ne 0 ]; then
-        if ! command -v sudo >/dev/null || ! sudo -n true 2>/dev/null; then
-            die "missing: $* (install them, or run as root)"
-        fi
-        sudo=(sudo -n)
-    fi
-    command -v apt-get >/dev/null || die "missing: $* (no apt-get here to install them)"
-    if [ -z "$apt_updated" ]; then
-        "${sudo[@]}" apt-get update -qq
-        apt_updated=1
-    fi
-    say "installing $*"
-    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$@" </dev/null >/dev/null
-}
+# shellcheck source=scripts/apt.sh
+. "$root/scripts/apt.sh"
 need() { command -v "$1" >/dev/null || apt_install "$2"; }
 
 need ruby ruby
@@ -68,7 +53,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 say "shellcheck"
-shellcheck scripts/manifests.sh scripts/changelog.sh tests/release/run.sh
+shellcheck -x scripts/manifests.sh scripts/changelog.sh tests/release/run.sh scripts/apt.sh
 
 # Every workflow and every action definition in the tree (action.yml at the root, and any
 # other), so one added later is checked without a change here.
