@@ -206,6 +206,18 @@ check() { # name, command...
     shift
     if "$@" >"$work/out" 2>&1; then pass "$name"; else fail "$name: $(tail -3 "$work/out")"; fi
 }
+# The command must fail, and for the reason given: its output matches `pattern` (grep -E).
+expect_failure() { # name, pattern, command...
+    local name=$1 pattern=$2
+    shift 2
+    if "$@" >"$work/out" 2>&1; then
+        fail "$name: the command succeeded"
+    elif grep -Eq "$pattern" "$work/out"; then
+        pass "$name"
+    else
+        fail "$name: failed, but not with /$pattern/: $(tail -3 "$work/out")"
+    fi
+}
 check "helper get through the alias" sh -c "echo $registry | docker-credential-ecr-login get | grep -q '\"Secret\":\"$password\"'"
 # Pushed as Docker schema 2, which every docker CLI reads: the 20.10 CLI of Debian 12's docker.io
 # answers "no such manifest" to `manifest inspect` of an OCI manifest.
@@ -254,15 +266,7 @@ say "ECR API stopped"
 kill "$moto_pid"
 wait "$moto_pid" 2>/dev/null || true
 expect_cause() { # name, command...
-    local name=$1
-    shift
-    if "$@" >"$work/out" 2>&1; then
-        fail "$name succeeded without the ECR API"
-    elif grep -q "ecr-login: cannot reach the ECR API" "$work/out"; then
-        pass "$name shows the helper's cause"
-    else
-        fail "$name: no helper cause in: $(tail -3 "$work/out")"
-    fi
+    expect_failure "$1 shows the helper's cause" "ecr-login: cannot reach the ECR API" "${@:2}"
 }
 expect_cause "skopeo inspect" skopeo inspect --authfile "$authfile" "docker://$image"
 expect_cause "podman pull" podman "${podman_flags[@]}" pull --authfile "$authfile" "$image"
