@@ -18,9 +18,10 @@
 //! ([`Env::from_process`]); a made-up environment has the variables it was given and nothing
 //! else.
 //!
-//! The home directory itself ([`Env::home`]) is the variable's alone: the AWS SDK and kubectl
-//! find their files from the variables, never from the passwd database, and we must look where
-//! they look.
+//! The home directory itself ([`Env::home`]) is the variables' alone, by the AWS SDK's rule
+//! (`HOME`, then `USERPROFILE` on Windows): the SDK and kubectl find their files from the
+//! variables, never from the passwd database, and we must look where they look. Docker's own
+//! config is found by docker's rule instead (`crate::docker::config`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -144,10 +145,39 @@ impl Env {
             .or_else(|| self.get("AWS_DEFAULT_PROFILE"))
     }
 
-    /// The user's home directory, from the variable alone (see the module's docs).
+    /// The user's home directory, from the variables alone (see the module's docs), by the
+    /// AWS SDK's rule: `HOME`, then on Windows `USERPROFILE`, then `HOMEDRIVE` + `HOMEPATH`.
+    /// The cache key is computed from the AWS files found under it, so it must be exactly the
+    /// home the SDK reads them from: on Windows with only `USERPROFILE` set, any other rule
+    /// would fingerprint files the SDK never reads and miss an edit of the ones it does.
     pub fn home(&self) -> Option<PathBuf> {
-        let var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
-        self.get(var).map(PathBuf::from)
+        if let Some(home) = self.get("HOME") {
+            return Some(PathBuf::from(home));
+        }
+        if !cfg!(windows) {
+            return None;
+        }
+        if let Some(profile) = self.get("USERPROFILE") {
+            return Some(PathBuf::from(profile));
+        }
+        match (self.get("HOMEDRIVE"), self.get("HOMEPATH")) {
+            (Some(drive), Some(path)) => Some(PathBuf::from(format!("{drive}{path}"))),
+            _ => None,
+        }
+    }
+
+    /// `path` with a leading `~` component replaced by [`Env::home`], as the AWS SDK expands
+    /// `AWS_CONFIG_FILE` and the like (`~/` anywhere, `~\` too on Windows); unchanged when it
+    /// has none or no home is known.
+    pub fn expand_home(&self, path: &str) -> PathBuf {
+        let path = std::path::Path::new(path);
+        let mut components = path.components();
+        match (components.next(), self.home()) {
+            (Some(std::path::Component::Normal(first)), Some(home)) if first == "~" => {
+                home.join(components.as_path())
+            }
+            _ => path.to_owned(),
+        }
     }
 
     /// The platform's per-user cache directory: `$XDG_CACHE_HOME` or `~/.cache` on Linux and
@@ -304,6 +334,38 @@ mod tests {
         assert!(config.is_absolute(), "{}", config.display());
     }
 
+    /// The AWS SDK's rule on every platform: `HOME`; then, on Windows only, `USERPROFILE`,
+    /// then `HOMEDRIVE` + `HOMEPATH`.
+    #[test]
+    fn home_is_found_as_the_aws_sdk_finds_it() {
+        let both = Env::from_pairs([("HOME", "/h"), ("USERPROFILE", "C:\\Users\\u")]);
+        assert_eq!(both.home(), Some(PathBuf::from("/h")));
+        let profile = Env::from_pairs([("USERPROFILE", "C:\\Users\\u"), ("HOMEDRIVE", "D:")]);
+        let drive = Env::from_pairs([("HOMEDRIVE", "D:"), ("HOMEPATH", "\\Users\\d")]);
+        if cfg!(windows) {
+            assert_eq!(profile.home(), Some(PathBuf::from("C:\\Users\\u")));
+            assert_eq!(drive.home(), Some(PathBuf::from("D:\\Users\\d")));
+        } else {
+            assert_eq!(profile.home(), None);
+            assert_eq!(drive.home(), None);
+        }
+        assert_eq!(Env::from_pairs([("HOMEDRIVE", "D:")]).home(), None);
+    }
+
+    /// `~` as the first component only, as the SDK expands `AWS_CONFIG_FILE` and the like.
+    #[test]
+    fn a_leading_tilde_is_the_home() {
+        let env = Env::from_pairs([("HOME", "/h")]);
+        assert_eq!(env.expand_home("~/.aws/x"), PathBuf::from("/h/.aws/x"));
+        assert_eq!(env.expand_home("~"), PathBuf::from("/h"));
+        assert_eq!(env.expand_home("/a/~/b"), PathBuf::from("/a/~/b"));
+        assert_eq!(env.expand_home("~user/x"), PathBuf::from("~user/x"));
+        assert_eq!(Env::default().expand_home("~/x"), PathBuf::from("~/x"));
+        if cfg!(windows) {
+            assert_eq!(env.expand_home("~\\x"), PathBuf::from("/h").join("x"));
+        }
+    }
+
     #[cfg(windows)]
     #[test]
     fn windows_directories() {
@@ -313,7 +375,8 @@ mod tests {
             ("LOCALAPPDATA", "C:\\Users\\u\\AppData\\Local"),
             ("APPDATA", "C:\\Users\\u\\AppData\\Roaming"),
         ]);
-        assert_eq!(env.home().unwrap(), PathBuf::from("C:\\Users\\u"));
+        // HOME first, as the AWS SDK has it (an MSYS or Git Bash shell sets it).
+        assert_eq!(env.home().unwrap(), PathBuf::from("C:\\msys\\home\\u"));
         assert_eq!(
             env.cache_home().unwrap(),
             PathBuf::from("C:\\Users\\u\\AppData\\Local")

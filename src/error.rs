@@ -5,6 +5,8 @@
 //! containers/image carry on anonymously, the `ecr-login:` ones stop the pull with a cause the
 //! user can fix. Messages never contain a token or a password.
 
+use std::io;
+use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +113,46 @@ pub enum Error {
     #[error("ecr-login: {0}")]
     Config(String),
 
+    /// A file this command reads or writes on this machine (the kubelet plugin's files on a
+    /// node, the running binary it copies) could not be: the path and the system's reason say
+    /// what to fix. The reason is also the error's [`source`](std::error::Error::source), for
+    /// callers that walk the chain; the protocol allows one line, so it is in the message too.
+    #[error("ecr-login: cannot {action} {}: {source}", .path.display())]
+    Io {
+        /// What was being done, as a verb phrase: `write`, `restore`, `read the running binary`.
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    /// The file at `path` is not ours and could not be kept aside as `kept`, so nothing was
+    /// replaced.
+    #[error("ecr-login: cannot keep {} as {} before replacing it: {source}", .path.display(), .kept.display())]
+    NotKept {
+        path: PathBuf,
+        kept: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    /// The operating system refused what the command needs to run at all (a thread, the
+    /// async runtime, the path of the running binary): nothing was attempted.
+    #[error("ecr-login: cannot {action}: {source}")]
+    System {
+        /// What was being done: `start the I/O runtime`, `find the running binary`.
+        action: &'static str,
+        #[source]
+        source: io::Error,
+    },
+
+    /// Writing out generated text (the man page) failed.
+    #[error("ecr-login: cannot render: {source}")]
+    Render {
+        #[source]
+        source: io::Error,
+    },
+
     /// The kubeconfig, its context or the pod's service account is unusable: fix the file or
     /// the flags. Nothing was written.
     #[error("ecr-login: {file}: {problem}")]
@@ -146,7 +188,29 @@ pub enum Error {
     },
 }
 
+/// What an error means to a credential-helper client, whatever its cause: the protocol's
+/// answer is decided by this alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Meaning {
+    /// Nothing here for this host: the client carries on anonymously or asks the next helper,
+    /// so nothing is said on stderr.
+    NotFound,
+    /// The client gave no server URL: a client bug, answered on stdout alone.
+    NoServerUrl,
+    /// A failure with a cause the user must see and can fix.
+    Failure,
+}
+
 impl Error {
+    /// What the protocol does with this error (see [`Meaning`]).
+    pub fn meaning(&self) -> Meaning {
+        match self {
+            Error::NotFound => Meaning::NotFound,
+            Error::MissingServerUrl => Meaning::NoServerUrl,
+            _ => Meaning::Failure,
+        }
+    }
+
     /// True when the failure is "no AWS credentials at all", as opposed to credentials that
     /// exist but do not work.
     pub fn is_no_credentials(&self) -> bool {
@@ -183,83 +247,6 @@ fn hint_suffix(hint: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-/// `text` with every control character, line separator and format character escaped (`\n`,
-/// `\u{1b}`, `\u{2028}`, `\u{202e}`...), so that whatever was echoed from input (a host, a
-/// role ARN, an annotation) cannot start a second, forged line, drive a terminal, or show
-/// something other than what it is (a right-to-left override that reverses the rest of the
-/// line, a zero-width character that makes two hosts look alike).
-pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains(needs_escape) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if needs_escape(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-/// Characters that may not reach a log line or a reply as they are: controls (Cc), format
-/// characters (Cf) and the line and paragraph separators.
-pub fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') || is_format(c)
-}
-
-/// Unicode's general category Cf ("Other, format") as of Unicode 16.0: bidirectional controls,
-/// zero-width characters, the byte order mark, the soft hyphen, interlinear annotation marks
-/// and tag characters. std has no general category and a crate's tables would be a hundred
-/// times this one; a unit test compares it with the Unicode tables of `regex-syntax`, so a
-/// newer Unicode version that adds to the category is noticed.
-const FORMAT: &[(char, char)] = &[
-    ('\u{ad}', '\u{ad}'),
-    ('\u{600}', '\u{605}'),
-    ('\u{61c}', '\u{61c}'),
-    ('\u{6dd}', '\u{6dd}'),
-    ('\u{70f}', '\u{70f}'),
-    ('\u{890}', '\u{891}'),
-    ('\u{8e2}', '\u{8e2}'),
-    ('\u{180e}', '\u{180e}'),
-    ('\u{200b}', '\u{200f}'),
-    ('\u{202a}', '\u{202e}'),
-    ('\u{2060}', '\u{2064}'),
-    ('\u{2066}', '\u{206f}'),
-    ('\u{feff}', '\u{feff}'),
-    ('\u{fff9}', '\u{fffb}'),
-    ('\u{110bd}', '\u{110bd}'),
-    ('\u{110cd}', '\u{110cd}'),
-    ('\u{13430}', '\u{1343f}'),
-    ('\u{1bca0}', '\u{1bca3}'),
-    ('\u{1d173}', '\u{1d17a}'),
-    ('\u{e0001}', '\u{e0001}'),
-    ('\u{e0020}', '\u{e007f}'),
-];
-
-fn is_format(c: char) -> bool {
-    // Below the soft hyphen, the first of them, nothing to look up: most text is ASCII.
-    c >= '\u{ad}'
-        && FORMAT
-            .binary_search_by(|&(low, high)| {
-                if high < c {
-                    std::cmp::Ordering::Less
-                } else if low > c {
-                    std::cmp::Ordering::Greater
-                } else {
-                    std::cmp::Ordering::Equal
-                }
-            })
-            .is_ok()
-}
-
-/// Folds a multi-line cause (SDK error chains can span lines) into the one line the protocol
-/// allows.
-pub fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,6 +268,37 @@ mod tests {
         );
     }
 
+    /// A failed file step reads as one line naming the step and the path, and keeps the
+    /// system's error as its source for whoever walks the chain.
+    #[test]
+    fn file_errors_keep_their_cause() {
+        let e = Error::Io {
+            action: "write",
+            path: PathBuf::from("/etc/eks/image-credential-provider/ecr-credential-provider"),
+            source: io::Error::from(io::ErrorKind::PermissionDenied),
+        };
+        assert_eq!(
+            e.to_string(),
+            "ecr-login: cannot write /etc/eks/image-credential-provider/ecr-credential-provider: permission denied"
+        );
+        let source = std::error::Error::source(&e).expect("the cause");
+        assert_eq!(
+            source.downcast_ref::<io::Error>().map(io::Error::kind),
+            Some(io::ErrorKind::PermissionDenied)
+        );
+        assert_eq!(e.meaning(), Meaning::Failure);
+        assert_eq!(Error::NotFound.meaning(), Meaning::NotFound);
+        let system = Error::System {
+            action: "start the I/O runtime",
+            source: io::Error::other("no threads"),
+        };
+        assert_eq!(
+            system.to_string(),
+            "ecr-login: cannot start the I/O runtime: no threads"
+        );
+        assert!(std::error::Error::source(&system).is_some());
+    }
+
     #[test]
     fn no_credentials_names_the_profile_and_the_fix() {
         let e = Error::NoCredentials {
@@ -291,107 +309,5 @@ mod tests {
             e.to_string(),
             r#"ecr-login: no AWS credentials for profile "prod": run 'aws sso login --profile prod'"#
         );
-    }
-
-    #[test]
-    fn control_characters_are_escaped() {
-        assert_eq!(escape_controls("plain host:5000"), "plain host:5000");
-        assert_eq!(
-            escape_controls("arn:aws:iam::1:role/x\necr-login: forged\r\u{1b}[2J\t"),
-            "arn:aws:iam::1:role/x\\necr-login: forged\\r\\u{1b}[2J\\t"
-        );
-    }
-
-    #[test]
-    fn escape_keeps_one_line() {
-        assert_eq!(escape_controls("plain:arn/x"), "plain:arn/x");
-        assert_eq!(
-            escape_controls("a\nb\r\tc\u{1b}[31m\u{85}\u{2028}d"),
-            "a\\nb\\r\\tc\\u{1b}[31m\\u{85}\\u{2028}d"
-        );
-        assert_eq!(
-            escape_controls("üñí"),
-            "üñí",
-            "printable text is left alone"
-        );
-    }
-
-    #[test]
-    fn format_characters_are_escaped() {
-        // A right-to-left override would show `moc.live` as `evil.com`; bidi isolates, marks
-        // and zero-width characters disguise what is there.
-        assert_eq!(
-            escape_controls("x.dkr.ecr.\u{202e}moc.live"),
-            "x.dkr.ecr.\\u{202e}moc.live"
-        );
-        for c in [
-            '\u{61c}',
-            '\u{200b}',
-            '\u{200c}',
-            '\u{200d}',
-            '\u{200e}',
-            '\u{200f}',
-            '\u{202a}',
-            '\u{202b}',
-            '\u{202c}',
-            '\u{202d}',
-            '\u{2060}',
-            '\u{2064}',
-            '\u{2066}',
-            '\u{2069}',
-            '\u{feff}',
-            '\u{ad}',
-            '\u{180e}',
-            '\u{fff9}',
-            '\u{fffb}',
-            '\u{e0001}',
-            '\u{e0020}',
-            '\u{e007f}',
-        ] {
-            let text = format!("a{c}b");
-            assert_eq!(escape_controls(&text), format!("a\\u{{{:x}}}b", c as u32));
-        }
-        for c in [
-            '\u{ac}',
-            '\u{ae}',
-            '\u{2010}',
-            '\u{2065}',
-            '\u{fffc}',
-            '\u{e0080}',
-            'ü',
-            '中',
-        ] {
-            assert!(!needs_escape(c), "{c:?}");
-        }
-    }
-
-    /// The table is the whole category Cf, as the Unicode tables of `regex-syntax` have it.
-    #[test]
-    fn the_format_table_is_unicode_category_cf() {
-        use regex_syntax::hir::{Class, HirKind};
-        let hir = regex_syntax::parse(r"\p{Cf}").unwrap();
-        let HirKind::Class(Class::Unicode(class)) = hir.kind() else {
-            panic!("{hir:?}");
-        };
-        let cf: Vec<(char, char)> = class.iter().map(|r| (r.start(), r.end())).collect();
-        assert_eq!(FORMAT, cf.as_slice());
-        for c in (0..=0x10_ffff).filter_map(char::from_u32) {
-            let in_cf = cf.iter().any(|&(low, high)| low <= c && c <= high);
-            assert_eq!(is_format(c), in_cf, "{c:?}");
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn escaped_text_is_one_line(text in "(\\PC|\\p{Cc}|\\p{Cf}|\u{2028}|\u{2029}){0,100}") {
-            let escaped = escape_controls(&text);
-            proptest::prop_assert!(!escaped.chars().any(needs_escape));
-            proptest::prop_assert!(escaped.lines().count() <= 1);
-        }
-    }
-
-    #[test]
-    fn one_line_folds_whitespace() {
-        assert_eq!(one_line("a\n  b\r\nc\t"), "a b c");
     }
 }

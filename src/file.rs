@@ -1,5 +1,6 @@
-//! The two ways we touch a file outside the cache: replacing one of ours atomically, and
-//! reading one the user points at without trusting what is there.
+//! The ways we touch a file outside the cache: replacing one of ours atomically, reading one
+//! the user points at without trusting what is there, and the checks and directories the
+//! node install needs (is something there, does it already hold these bytes with this mode).
 //!
 //! A replacement writes a temp file beside the target, fsyncs and renames it over, so readers
 //! see the old file or the new one, never half of one, and a crash leaves at worst a stray
@@ -141,4 +142,93 @@ fn too_large(max_bytes: u64) -> io::Error {
         io::ErrorKind::InvalidData,
         format!("larger than {bound}, too large to be the file expected here"),
     )
+}
+
+/// Whether anything is at `path`, a dangling symlink included.
+pub fn exists(path: &Path) -> io::Result<bool> {
+    match fs::symlink_metadata(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Creates `dir` and its missing parents 0755, whatever the umask: whoever reads what goes in
+/// them (the kubelet, a node's administrator) must be able to enter them, and nobody else
+/// write them; a DaemonSet's container may run with any umask. Directories that exist are left as they are.
+pub fn create_dirs(dir: &Path) -> io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_dirs(parent)?;
+    }
+    #[cfg_attr(not(unix), allow(unused_mut))]
+    let mut builder = fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o755);
+    match builder.create(dir) {
+        Ok(()) => set_dir_mode(dir),
+        // Made by someone else meanwhile (another installer): theirs, left alone.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Sets the directory we just made to exactly 0755 (the umask took bits off the mkdir), on a
+/// handle opened without following a link: a directory swapped for a symlink meanwhile is
+/// refused, not a chmod of what it points to.
+#[cfg(unix)]
+fn set_dir_mode(dir: &Path) -> io::Result<()> {
+    use rustix::fs::{Mode, OFlags};
+    let fd = rustix::fs::open(
+        dir,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    rustix::fs::fchmod(&fd, Mode::from_raw_mode(0o755))?;
+    Ok(())
+}
+
+/// Windows: the directory inherits its parent's ACL.
+#[cfg(not(unix))]
+fn set_dir_mode(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+/// True when the file at `path` holds exactly `bytes`, read a block at a time: no second copy
+/// of a large binary in memory.
+pub fn holds(path: &Path, bytes: &[u8]) -> io::Result<bool> {
+    use std::io::Read;
+    let mut file = fs::File::open(path)?;
+    if file.metadata()?.len() != bytes.len() as u64 {
+        return Ok(false);
+    }
+    let mut block = vec![0; 64 << 10];
+    let mut rest = bytes;
+    loop {
+        let n = file.read(&mut block)?;
+        if n == 0 {
+            return Ok(rest.is_empty());
+        }
+        match rest.split_at_checked(n) {
+            Some((head, tail)) if head == &block[..n] => rest = tail,
+            _ => return Ok(false),
+        }
+    }
+}
+
+/// True when `path` (a regular file, not followed through a symlink) has exactly `mode`'s
+/// permission bits: a binary someone made non-executable must be fixed, not declared current.
+#[cfg(unix)]
+pub fn has_mode(path: &Path, mode: u32) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    fs::symlink_metadata(path)
+        .is_ok_and(|m| m.file_type().is_file() && m.permissions().mode() & 0o7777 == mode)
+}
+
+/// Windows has no mode bits; the contents decide.
+#[cfg(not(unix))]
+pub fn has_mode(path: &Path, _mode: u32) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file())
 }

@@ -12,7 +12,7 @@
 //!   ([`core::registry`], [`core::identity`], [`core::auth`], [`core::cache`], [`core::aws`],
 //!   [`core::token`]). It imports neither `cli` nor the client folders.
 //! - The plumbing: [`settings`] (read once per command from [`env`](mod@env) and the
-//!   [`config`] file), [`error`], [`log`], [`file`](mod@file), [`process`], [`platform`],
+//!   [`config`] file), [`error`], [`escape`], [`log`], [`file`](mod@file), [`process`], [`platform`],
 //!   [`secret`]. The exception: `config` and `settings` reach up into the core, for
 //!   [`core::registry`]'s parsing of hosts.
 //!
@@ -26,6 +26,7 @@ mod core;
 mod docker;
 mod env;
 mod error;
+mod escape;
 mod file;
 #[cfg(fuzzing)]
 #[doc(hidden)]

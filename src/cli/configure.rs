@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use crate::docker::auths::config_key;
 use crate::docker::config::{add_cred_helpers, docker_config_path, helm_config_path};
 use crate::env::Env;
-use crate::error::{Error, escape_controls};
+use crate::error::Error;
+use crate::escape::escape_controls;
 use crate::settings::Settings;
 
 /// Adds `credHelpers` entries to docker's config (and helm's with `helm`); returns what it did.

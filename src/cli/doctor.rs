@@ -17,7 +17,7 @@ use crate::core::cache::{Cache, Entry};
 use crate::core::identity::{Identity, cache_key};
 use crate::core::registry::Service;
 use crate::env::Env;
-use crate::error::escape_controls;
+use crate::escape::escape_controls;
 use crate::process::find_program;
 use crate::settings::Settings;
 

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::error::{Error, escape_controls};
-use crate::kubernetes::kubelet_install::{
-    self, Change, ConfigOptions, Installed, Restored, Restoring,
-};
+use crate::error::Error;
+use crate::escape::escape_controls;
+use crate::kubernetes::kubelet_install::{self, Change, Installed, Restored, Restoring};
+use crate::kubernetes::provider_config::ConfigOptions;
 
 /// How often `--wait` checks the files again: a node's bootstrap or a person may have put
 /// another binary or config in place; the check is cheap and writes only what differs.
@@ -26,8 +26,10 @@ pub fn run(bin_dir: &Path, config: Option<PathBuf>, action: &Action, wait: bool)
     // The lines to print, all of them or (at a re-check) only those of a change.
     let act = |all: bool| match action {
         Action::Install(options) => {
-            let source = std::env::current_exe()
-                .map_err(|e| Error::Config(format!("cannot find the running binary: {e}")))?;
+            let source = std::env::current_exe().map_err(|source| Error::System {
+                action: "find the running binary",
+                source,
+            })?;
             kubelet_install::install(&source, bin_dir, config.as_deref(), options)
                 .map(|done| report(&done, all))
         }

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use crate::env::Env;
-use crate::error::escape_controls;
+use crate::escape::escape_controls;
 use crate::kubernetes::api::{self, Applied};
 use crate::kubernetes::kube_secret::{self, SecretType};
 use crate::settings::Settings;

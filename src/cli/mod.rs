@@ -28,10 +28,11 @@ use crate::config::Target;
 use crate::core::auth;
 use crate::docker::auths;
 use crate::env::Env;
-use crate::error::{Error, escape_controls};
+use crate::error::Error;
+use crate::escape::escape_controls;
 use crate::kubernetes::api;
 use crate::kubernetes::kubelet;
-use crate::kubernetes::kubelet_install::{self, ConfigOptions};
+use crate::kubernetes::provider_config::{self, ConfigOptions};
 use crate::settings::Settings;
 use flags::{Cli, Command, ProviderRun};
 use protocol::{Exchange, Verb};
@@ -164,7 +165,7 @@ pub fn main() -> ExitCode {
                     write_stdout(&out);
                     ExitCode::SUCCESS
                 }
-                Err(e) => command_reply(Err(Error::Config(format!("cannot render: {e}")))),
+                Err(source) => command_reply(Err(Error::Render { source })),
             }
         }
     }
@@ -177,7 +178,7 @@ fn kubelet_plugin(env: &Env) -> ExitCode {
         let settings = if cfg!(windows) {
             Settings::load(env)?
         } else {
-            Settings::load_on_node(env, Path::new(kubelet_install::DEFAULT_CACHE_DIR))?
+            Settings::load_on_node(env, Path::new(provider_config::DEFAULT_CACHE_DIR))?
         };
         kubelet::answer(&input, env, &settings)
     }))

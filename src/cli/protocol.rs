@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::core::auth;
 use crate::docker::fallback;
 use crate::env::Env;
-use crate::error::{Error, escape_controls};
+use crate::error::{Error, Meaning};
+use crate::escape::escape_controls;
 use crate::log::debug;
 use crate::settings::Settings;
 
@@ -93,7 +94,7 @@ pub fn exchange(verb: Verb, stdin: impl Read, env: &Env) -> Exchange {
             let result = input().and_then(|input| get(&input, env));
             // Some clients (the docker CLI) drop a helper's error and carry on anonymously,
             // but pass its stderr through: the cause must reach the user there too.
-            let echo = matches!(&result, Err(e) if !matches!(e, Error::NotFound | Error::MissingServerUrl));
+            let echo = matches!(&result, Err(e) if e.meaning() == Meaning::Failure);
             let mut exchange = Exchange::answer(result);
             if echo {
                 exchange.stderr = Some(exchange.stdout.clone());

@@ -125,7 +125,7 @@ impl Config {
             Error::Config(format!("config file {}{line}: {message}", path.display()))
         };
         let raw: RawConfig = toml::from_str(text)
-            .map_err(|e| fail(e.span(), crate::error::one_line(e.message())))?;
+            .map_err(|e| fail(e.span(), crate::escape::one_line(e.message())))?;
 
         let refresh_window = match raw.refresh_window {
             None => None,

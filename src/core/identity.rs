@@ -57,7 +57,7 @@ impl Identity {
             field(name, &path.display().to_string());
             field(name, &file_stamp(&path));
         }
-        Identity(hex(&hash.finalize()))
+        Identity(hex::encode(hash.finalize()))
     }
 
     /// This identity assuming `role_arn` with a service account's token (the kubelet plugin's
@@ -87,7 +87,7 @@ impl Identity {
             }
             None => field("token-sha256", &Sha256::digest(token.as_bytes())),
         }
-        Identity(hex(&hash.finalize()))
+        Identity(hex::encode(hash.finalize()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -139,13 +139,11 @@ impl ServiceAccount {
 
 /// The AWS config and credentials files the SDK will read.
 pub(crate) fn aws_files(env: &Env) -> [(&'static str, PathBuf); 2] {
-    let home = env.get("HOME").map(PathBuf::from).unwrap_or_default();
+    // With no home at all the SDK looks relative to the working directory, and so do we.
+    let home = env.home().unwrap_or_default();
     let pick = |var: &str, default: &str| {
         env.get(var)
-            .map(|p| match p.strip_prefix("~/") {
-                Some(rest) => home.join(rest),
-                None => PathBuf::from(p),
-            })
+            .map(|p| env.expand_home(p))
             .unwrap_or_else(|| home.join(".aws").join(default))
     };
     [
@@ -198,11 +196,7 @@ pub fn cache_key(registry: &Registry, identity: &Identity) -> String {
         )
         .as_bytes(),
     );
-    hex(&hash.finalize()[..16])
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(&hash.finalize()[..16])
 }
 
 #[cfg(test)]
@@ -253,6 +247,25 @@ mod tests {
         assert_ne!(before, created);
         std::fs::write(dir.path().join(".aws/config"), "[default]\nregion = x\n").unwrap();
         assert_ne!(created, key(&env, HOST));
+    }
+
+    /// A Windows shell without `HOME` (cmd, PowerShell): the SDK reads `%USERPROFILE%\\.aws`,
+    /// so an edit there must change the key, or the token of the old credentials is served.
+    #[cfg(windows)]
+    #[test]
+    fn with_only_userprofile_an_edit_of_its_aws_files_invalidates() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = Env::from_pairs([("USERPROFILE", dir.path().to_str().unwrap())]);
+        std::fs::create_dir(dir.path().join(".aws")).unwrap();
+        let credentials = dir.path().join(".aws").join("credentials");
+        std::fs::write(&credentials, "[default]\naws_access_key_id = AKIDONE\n").unwrap();
+        let before = key(&env, HOST);
+        std::fs::write(
+            &credentials,
+            "[default]\naws_access_key_id = AKIDOTHERONE\n",
+        )
+        .unwrap();
+        assert_ne!(before, key(&env, HOST));
     }
 
     /// A service-account token shaped like the kubelet's: `sub` and the account's uid, plus

@@ -124,7 +124,7 @@ fn list_of(name: &str, env: &Env, settings: &Settings) -> Result<BTreeMap<String
             .to_owned()
     })?;
     if output.code != 0 {
-        let said = crate::error::one_line(&String::from_utf8_lossy(&output.stdout));
+        let said = crate::escape::one_line(&String::from_utf8_lossy(&output.stdout));
         return Err(format!(
             "{program} list failed (exit code {}): {said}",
             output.code

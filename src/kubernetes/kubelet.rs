@@ -23,7 +23,8 @@ use time::OffsetDateTime;
 use crate::core::auth;
 use crate::core::aws::WebIdentity;
 use crate::env::Env;
-use crate::error::{Error, escape_controls, needs_escape};
+use crate::error::Error;
+use crate::escape::{escape_controls, needs_escape};
 use crate::secret::Secret;
 use crate::settings::Settings;
 

@@ -19,37 +19,9 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
-
 use crate::error::Error;
 use crate::file;
-use crate::kubernetes::kubelet::{ROLE_ANNOTATION, ROLE_ARN_VAR};
-
-/// The name cloud-provider-aws's plugin has: existing kubelet configurations (EKS AMIs, kops,
-/// k3s set-ups) name it, and under this name the binary is the plugin with no arguments.
-pub const PROVIDER_NAME: &str = "ecr-credential-provider";
-
-/// Where the plugin keeps its token cache on a node unless told otherwise: beside the
-/// kubelet's own state, root's alone. The kubelet often runs plugins without a `HOME`, so the
-/// config names it rather than relying on a per-user default.
-pub const DEFAULT_CACHE_DIR: &str = "/var/lib/kubelet/ecr-login-cache";
-
-/// Every private ECR host form (`registry.rs`), as kubelet globs: each `*` is one DNS label.
-/// ECR Public is left out: public images need no credentials, and a node without AWS
-/// credentials would only log a failure for each pull.
-pub const MATCH_IMAGES: &[&str] = &[
-    "*.dkr.ecr.*.amazonaws.com",
-    "*.dkr.ecr-fips.*.amazonaws.com",
-    "*.dkr.ecr.*.amazonaws.com.cn",
-    "*.dkr.ecr.*.amazonaws.eu",
-    "*.dkr-ecr.*.on.aws",
-    "*.dkr-ecr-fips.*.on.aws",
-    "*.dkr-ecr.*.on.amazonwebservices.com.cn",
-    "*.dkr.ecr.*.c2s.ic.gov",
-    "*.dkr.ecr.*.sc2s.sgov.gov",
-    "*.dkr.ecr.*.cloud.adc-e.uk",
-    "*.dkr.ecr.*.csp.hci.ic.gov",
-];
+use crate::kubernetes::provider_config::{self, ConfigOptions, PROVIDER_NAME};
 
 /// Largest binary we copy: a release build is a few MB, a debug build with its symbols a few
 /// hundred; anything bigger is not what we meant to read.
@@ -66,21 +38,6 @@ pub const KEPT_SUFFIX: &str = ".orig";
 /// this constant through `black_box`, so the compiler keeps it whole in the binary rather than
 /// folding it into the comparison's instructions.
 pub const MARK: &[u8] = b"\x1eecr-login: the kubelet plugin of install-kubelet-plugin\x1e";
-
-/// The variable our config always sets for the plugin and no other config has a reason to:
-/// how the installer recognises its own config.
-const CACHE_VAR: &str = "AWS_ECR_CACHE_DIR";
-
-/// What goes into the `CredentialProviderConfig`.
-#[derive(Debug, Clone)]
-pub struct ConfigOptions {
-    /// `AWS_ECR_CACHE_DIR` for the plugin, a path on the node.
-    pub cache_dir: String,
-    /// Ask the kubelet for the pod's service-account token (per-pod roles; Kubernetes 1.34+).
-    pub service_account_tokens: bool,
-    /// `AWS_ECR_ROLE_ARN` for the plugin: the role for service accounts without the annotation.
-    pub role_arn: Option<String>,
-}
 
 /// What happened to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +94,7 @@ impl Kind {
             Kind::Config => file::read_regular(path, MAX_CONFIG)
                 .ok()
                 .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-                .is_some_and(|config: serde_json::Value| sets_cache_var(&config)),
+                .is_some_and(|config: serde_json::Value| provider_config::is_ours(&config)),
         }
     }
 }
@@ -164,15 +121,14 @@ pub fn install(
     config: Option<&Path>,
     options: &ConfigOptions,
 ) -> Result<Vec<Installed>, Error> {
-    let binary = file::read_regular(source, MAX_BINARY).map_err(|e| {
-        Error::Config(format!(
-            "cannot read the running binary {}: {e}",
-            source.display()
-        ))
+    let binary = file::read_regular(source, MAX_BINARY).map_err(|e| Error::Io {
+        action: "read the running binary",
+        path: source.to_owned(),
+        source: e,
     })?;
     let mut done = vec![put(&plugin_path(bin_dir), &binary, 0o755, Kind::Binary)?];
     if let Some(config) = config {
-        let text = provider_config(options);
+        let text = provider_config::render(options);
         done.push(put(config, text.as_bytes(), 0o644, Kind::Config)?);
     }
     Ok(done)
@@ -208,13 +164,17 @@ pub fn restore(bin_dir: &Path, config: Option<&Path>) -> Result<Vec<Restored>, E
 
 /// Restores one file; `may_remove` allows removing ours when nothing was kept.
 fn restore_one(path: &Path, kind: Kind, may_remove: bool) -> Result<Restoring, Error> {
-    let fail = |e: io::Error| Error::Config(format!("cannot restore {}: {e}", path.display()));
-    let present = exists(path).map_err(fail)?;
+    let fail = |source| Error::Io {
+        action: "restore",
+        path: path.to_owned(),
+        source,
+    };
+    let present = file::exists(path).map_err(fail)?;
     if present && !kind.is_ours(path) {
         return Ok(Restoring::NotOurs);
     }
     let kept = kept_path(path);
-    if exists(&kept).map_err(fail)? {
+    if file::exists(&kept).map_err(fail)? {
         fs::rename(&kept, path).map_err(fail)?;
         return Ok(Restoring::PutBack);
     }
@@ -228,21 +188,12 @@ fn restore_one(path: &Path, kind: Kind, may_remove: bool) -> Result<Restoring, E
     Ok(Restoring::Removed)
 }
 
-/// Whether anything is at `path`, a dangling symlink included.
-fn exists(path: &Path) -> io::Result<bool> {
-    match fs::symlink_metadata(path) {
-        Ok(_) => Ok(true),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(e),
-    }
-}
-
 /// Before `path` is replaced, what is there (unless it is ours) is hard-linked to
 /// `<path>.orig`, replacing an older kept file: the newest original is the one the node would
 /// have had. A link, not a copy: it is atomic, needs no room, and keeps a symlink a symlink.
 /// Through a temp name and a rename, so `<path>.orig` is always whole.
 fn keep(path: &Path, kind: Kind) -> io::Result<Option<PathBuf>> {
-    if !exists(path)? || kind.is_ours(path) {
+    if !file::exists(path)? || kind.is_ours(path) {
         return Ok(None);
     }
     let kept = kept_path(path);
@@ -287,58 +238,18 @@ fn carries_mark(path: &Path) -> io::Result<bool> {
     }
 }
 
-/// True when a config sets our cache variable for one of its providers.
-fn sets_cache_var(config: &serde_json::Value) -> bool {
-    config["providers"].as_array().is_some_and(|providers| {
-        providers.iter().any(|p| {
-            p["env"]
-                .as_array()
-                .is_some_and(|env| env.iter().any(|v| v["name"] == CACHE_VAR))
-        })
-    })
-}
-
-/// The `CredentialProviderConfig`, as JSON (which the kubelet reads whatever the file's
-/// extension: JSON is YAML).
-pub fn provider_config(options: &ConfigOptions) -> String {
-    let mut provider = json!({
-        "name": PROVIDER_NAME,
-        "matchImages": MATCH_IMAGES,
-        // Our answers always carry their own cacheDuration; this only applies if one did not.
-        "defaultCacheDuration": "11h",
-        "apiVersion": "credentialprovider.kubelet.k8s.io/v1",
-        "env": [{"name": CACHE_VAR, "value": options.cache_dir}],
-    });
-    if let (Some(role_arn), Some(env)) = (&options.role_arn, provider["env"].as_array_mut()) {
-        env.push(json!({"name": ROLE_ARN_VAR, "value": role_arn}));
-    }
-    if options.service_account_tokens {
-        provider["tokenAttributes"] = json!({
-            "serviceAccountTokenAudience": "sts.amazonaws.com",
-            "cacheType": "ServiceAccount",
-            "requireServiceAccount": false,
-            "optionalServiceAccountAnnotationKeys": [ROLE_ANNOTATION],
-        });
-    }
-    let config = json!({
-        "apiVersion": "kubelet.config.k8s.io/v1",
-        "kind": "CredentialProviderConfig",
-        "providers": [provider],
-    });
-    // A `Value` built here always serialises.
-    let mut text = serde_json::to_string_pretty(&config).unwrap_or_default();
-    text.push('\n');
-    text
-}
-
 /// Writes `bytes` to `path` unless it already holds exactly them, keeping what was there
 /// unless it is ours.
 fn put(path: &Path, bytes: &[u8], mode: u32, kind: Kind) -> Result<Installed, Error> {
-    let fail = |e: io::Error| Error::Config(format!("cannot write {}: {e}", path.display()));
+    let fail = |source| Error::Io {
+        action: "write",
+        path: path.to_owned(),
+        source,
+    };
     // Anything unreadable or different there is replaced; a missing file is written. The mode
     // check comes first: it also makes sure a regular file is there before it is opened (a
     // FIFO would block the read).
-    let same = mode_is(path, mode) && holds(path, bytes).unwrap_or(false);
+    let same = file::has_mode(path, mode) && file::holds(path, bytes).unwrap_or(false);
     if same {
         return Ok(Installed {
             path: path.to_owned(),
@@ -347,15 +258,13 @@ fn put(path: &Path, bytes: &[u8], mode: u32, kind: Kind) -> Result<Installed, Er
         });
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        create_dirs(dir).map_err(fail)?;
+        file::create_dirs(dir).map_err(fail)?;
     }
     // Nothing is replaced unless what was there is safe.
-    let kept = keep(path, kind).map_err(|e| {
-        Error::Config(format!(
-            "cannot keep {} as {} before replacing it: {e}",
-            path.display(),
-            kept_path(path).display()
-        ))
+    let kept = keep(path, kind).map_err(|source| Error::NotKept {
+        path: path.to_owned(),
+        kept: kept_path(path),
+        source,
     })?;
     file::replace(path, bytes, mode, None, &format!(".{PROVIDER_NAME}.")).map_err(fail)?;
     Ok(Installed {
@@ -365,90 +274,10 @@ fn put(path: &Path, bytes: &[u8], mode: u32, kind: Kind) -> Result<Installed, Er
     })
 }
 
-/// Creates `dir` and its missing parents 0755, whatever the umask: the kubelet (and whoever
-/// reads the node's configuration) must be able to enter them, and nobody else write them; a
-/// DaemonSet's container may run with any umask. Directories that exist are left as they are.
-fn create_dirs(dir: &Path) -> io::Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    if let Some(parent) = dir.parent().filter(|d| !d.as_os_str().is_empty()) {
-        create_dirs(parent)?;
-    }
-    #[cfg_attr(not(unix), allow(unused_mut))]
-    let mut builder = fs::DirBuilder::new();
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o755);
-    match builder.create(dir) {
-        Ok(()) => set_dir_mode(dir),
-        // Made by someone else meanwhile (another installer): theirs, left alone.
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
-/// Sets the directory we just made to exactly 0755 (the umask took bits off the mkdir), on a
-/// handle opened without following a link: a directory swapped for a symlink meanwhile is
-/// refused, not a chmod of what it points to.
-#[cfg(unix)]
-fn set_dir_mode(dir: &Path) -> io::Result<()> {
-    use rustix::fs::{Mode, OFlags};
-    let fd = rustix::fs::open(
-        dir,
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-        Mode::empty(),
-    )?;
-    rustix::fs::fchmod(&fd, Mode::from_raw_mode(0o755))?;
-    Ok(())
-}
-
-/// Windows: the directory inherits its parent's ACL.
-#[cfg(not(unix))]
-fn set_dir_mode(_dir: &Path) -> io::Result<()> {
-    Ok(())
-}
-
-/// True when the file at `path` holds exactly `bytes`, read a block at a time: no second copy
-/// of a large binary in memory.
-fn holds(path: &Path, bytes: &[u8]) -> io::Result<bool> {
-    use std::io::Read;
-    let mut file = fs::File::open(path)?;
-    if file.metadata()?.len() != bytes.len() as u64 {
-        return Ok(false);
-    }
-    let mut block = vec![0; 64 << 10];
-    let mut rest = bytes;
-    loop {
-        let n = file.read(&mut block)?;
-        if n == 0 {
-            return Ok(rest.is_empty());
-        }
-        match rest.split_at_checked(n) {
-            Some((head, tail)) if head == &block[..n] => rest = tail,
-            _ => return Ok(false),
-        }
-    }
-}
-
-/// True when `path` (a regular file, not followed through a symlink) has exactly `mode`'s
-/// permission bits: a binary someone made non-executable must be fixed, not declared current.
-#[cfg(unix)]
-fn mode_is(path: &Path, mode: u32) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    fs::symlink_metadata(path)
-        .is_ok_and(|m| m.file_type().is_file() && m.permissions().mode() & 0o7777 == mode)
-}
-
-/// Windows has no mode bits; the contents decide.
-#[cfg(not(unix))]
-fn mode_is(path: &Path, _mode: u32) -> bool {
-    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Value;
+    use crate::kubernetes::provider_config::DEFAULT_CACHE_DIR;
 
     fn options(tokens: bool) -> ConfigOptions {
         ConfigOptions {
@@ -461,60 +290,6 @@ mod tests {
     /// A made-up build of ours: any bytes, with the mark somewhere in them.
     fn ours(body: &[u8]) -> Vec<u8> {
         [body, MARK, b"rest of the binary"].concat()
-    }
-
-    #[test]
-    fn the_config_names_the_plugin_and_every_private_host_form() {
-        let config: Value = serde_json::from_str(&provider_config(&options(false))).unwrap();
-        assert_eq!(config["apiVersion"], "kubelet.config.k8s.io/v1");
-        assert_eq!(config["kind"], "CredentialProviderConfig");
-        let provider = &config["providers"][0];
-        assert_eq!(provider["name"], PROVIDER_NAME);
-        assert_eq!(
-            provider["apiVersion"],
-            "credentialprovider.kubelet.k8s.io/v1"
-        );
-        assert!(provider.get("args").is_none(), "the name alone selects it");
-        assert!(provider.get("tokenAttributes").is_none());
-        assert_eq!(
-            provider["env"],
-            json!([{"name": "AWS_ECR_CACHE_DIR", "value": DEFAULT_CACHE_DIR}])
-        );
-        let globs: Vec<&str> = provider["matchImages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|g| g.as_str().unwrap())
-            .collect();
-        assert_eq!(globs, MATCH_IMAGES);
-        assert!(!globs.iter().any(|g| g.contains("public")));
-    }
-
-    /// Each glob, with its `*`s filled in, must be a host `registry.rs` takes for private ECR.
-    #[test]
-    fn every_glob_matches_a_real_ecr_host() {
-        for glob in MATCH_IMAGES {
-            let host = glob
-                .replacen('*', "123456789012", 1)
-                .replacen('*', "eu-west-1", 1);
-            let registry = crate::core::registry::Registry::parse(&host);
-            assert!(registry.is_some_and(|r| !r.is_public()), "{glob} -> {host}");
-        }
-    }
-
-    #[test]
-    fn service_account_tokens_add_token_attributes() {
-        let config: Value = serde_json::from_str(&provider_config(&options(true))).unwrap();
-        let attributes = &config["providers"][0]["tokenAttributes"];
-        assert_eq!(
-            attributes["serviceAccountTokenAudience"],
-            "sts.amazonaws.com"
-        );
-        assert_eq!(attributes["cacheType"], "ServiceAccount");
-        assert_eq!(
-            attributes["optionalServiceAccountAnnotationKeys"],
-            json!([ROLE_ANNOTATION])
-        );
     }
 
     #[test]
@@ -548,7 +323,7 @@ mod tests {
         );
         assert_eq!(
             fs::read_to_string(&config).unwrap(),
-            provider_config(&options(false))
+            provider_config::render(&options(false))
         );
         assert!(run().iter().all(|i| i.change == Change::Unchanged));
 
@@ -791,21 +566,16 @@ mod tests {
         assert!(!is(b"", Kind::Binary));
         assert!(!is(b"docker-credential-ecr-login", Kind::Binary));
 
-        assert!(is(provider_config(&options(true)).as_bytes(), Kind::Config));
+        assert!(is(
+            provider_config::render(&options(true)).as_bytes(),
+            Kind::Config
+        ));
         let nodeadm = br#"{"apiVersion":"kubelet.config.k8s.io/v1","kind":"CredentialProviderConfig","providers":[{"name":"ecr-credential-provider","matchImages":["*.dkr.ecr.*.amazonaws.com"],"defaultCacheDuration":"12h","apiVersion":"credentialprovider.kubelet.k8s.io/v1"}]}"#;
         assert!(!is(nodeadm, Kind::Config));
         assert!(!is(b"providers:\n- name: x\n", Kind::Config));
         assert!(!is(MARK, Kind::Config));
         assert!(!Kind::Binary.is_ours(&dir.path().join("missing")));
         assert!(!Kind::Binary.is_ours(dir.path()), "a directory");
-    }
-
-    /// This test's own binary is a build of this crate: it carries the mark, as the released
-    /// binary does (the artifact tests check that one through `install-kubelet-plugin`).
-    #[test]
-    fn a_build_of_ours_carries_the_mark() {
-        let exe = std::env::current_exe().unwrap();
-        assert!(carries_mark(&exe).unwrap(), "{}", exe.display());
     }
 
     #[cfg(unix)]
@@ -829,6 +599,10 @@ mod tests {
         fs::write(kept_path(&plugin_path(&bin_dir)).join("x"), b"").unwrap();
         let err = install(&source, &bin_dir, None, &options(false)).unwrap_err();
         assert!(err.to_string().contains("cannot keep"), "{err}");
+        // The system's reason is kept as the cause, not only as text.
+        assert!(matches!(err, Error::NotKept { .. }), "{err:?}");
+        let cause = std::error::Error::source(&err).expect("a cause");
+        assert!(cause.downcast_ref::<io::Error>().is_some(), "{cause:?}");
         assert_eq!(
             fs::read(plugin_path(&bin_dir)).unwrap(),
             b"AWS's ecr-credential-provider"

@@ -74,7 +74,7 @@ impl LogFile {
                 let _ = writeln!(
                     io::stderr().lock(),
                     "ecr-login: warning: cannot write the log file {}: {e}",
-                    crate::error::escape_controls(&self.path.display().to_string())
+                    crate::escape::escape_controls(&self.path.display().to_string())
                 );
             }
         }

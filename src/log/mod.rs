@@ -74,7 +74,10 @@ pub fn emit(level: Level, label: &str, message: fmt::Arguments<'_>) {
     }
     // Messages echo input (hosts, role ARNs): escaped, one line stays one line.
     let text = message.to_string();
-    let line = format!("ecr-login: {label}{}", crate::error::escape_controls(&text));
+    let line = format!(
+        "ecr-login: {label}{}",
+        crate::escape::escape_controls(&text)
+    );
     if enabled(level) {
         // A closed stderr is no reason to fail a credential request.
         let _ = writeln!(std::io::stderr().lock(), "{line}");
@@ -88,7 +91,7 @@ pub fn emit(level: Level, label: &str, message: fmt::Arguments<'_>) {
 /// on stdout, a command's error written to stderr by the front end).
 pub fn record(label: &str, line: &str) {
     if let Some(file) = FILE.get() {
-        file.append(&format!("{label}{}", crate::error::escape_controls(line)));
+        file.append(&format!("{label}{}", crate::escape::escape_controls(line)));
     }
 }
 

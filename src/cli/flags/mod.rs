@@ -14,7 +14,7 @@ mod provider;
 
 use crate::NAME;
 use crate::kubernetes::kube_secret::SecretType;
-use crate::kubernetes::kubelet_install;
+use crate::kubernetes::provider_config;
 pub use provider::{PROVIDER_HELP, ProviderRun, provider_run};
 
 const ABOUT: &str = "Docker credential helper for Amazon ECR and ECR Public";
@@ -235,7 +235,7 @@ By hand:
         #[arg(long, value_name = "PATH")]
         config: Option<PathBuf>,
         /// The plugin's token cache directory on the node, written into the config.
-        #[arg(long, value_name = "DIR", default_value = kubelet_install::DEFAULT_CACHE_DIR)]
+        #[arg(long, value_name = "DIR", default_value = provider_config::DEFAULT_CACHE_DIR)]
         cache_dir: String,
         /// Have the kubelet send pods' service-account tokens (per-pod roles through the
         /// eks.amazonaws.com/ecr-role-arn annotation; Kubernetes 1.34+).

@@ -3,7 +3,7 @@
 
 use std::ffi::OsString;
 
-use crate::kubernetes::kubelet_install;
+use crate::kubernetes::provider_config;
 
 /// What running under cloud-provider-aws's name asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +48,7 @@ Every other command: docker-credential-ecr-login --help
 /// every pull from ECR on the node fail.
 pub fn provider_run(args: &[OsString]) -> Option<ProviderRun> {
     let stem = std::path::Path::new(args.first()?).file_stem()?.to_str()?;
-    if !stem.eq_ignore_ascii_case(kubelet_install::PROVIDER_NAME) {
+    if !stem.eq_ignore_ascii_case(provider_config::PROVIDER_NAME) {
         return None;
     }
     let rest: Vec<String> = args[1..]

@@ -8,7 +8,8 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::error::{Error, one_line};
+use crate::error::Error;
+use crate::escape::one_line;
 
 /// An error and its sources on one line, each cause once.
 pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {

@@ -114,14 +114,14 @@ fn named_files(
         });
     if let Some((key, identifier)) = sso {
         use sha1::Digest;
-        let name = hex(&sha1::Sha1::digest(identifier.as_bytes()));
+        let name = hex::encode(sha1::Sha1::digest(identifier.as_bytes()));
         let path = home.join(".aws/sso/cache").join(format!("{name}.json"));
         files.push((key, path));
     }
     // `aws login` keeps its tokens by the hash of the trimmed session ARN (login/cache.rs).
     if let Some(session) = profile.get("login_session") {
         use sha2::Digest;
-        let name = hex(&sha2::Sha256::digest(session.trim().as_bytes()));
+        let name = hex::encode(sha2::Sha256::digest(session.trim().as_bytes()));
         let dir = env
             .get("AWS_LOGIN_CACHE_DIRECTORY")
             .map_or_else(|| home.join(".aws/login/cache"), PathBuf::from);
@@ -131,10 +131,6 @@ fn named_files(
         ));
     }
     files
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `Ok` unless something other than a bounded regular file is at `path`.

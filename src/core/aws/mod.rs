@@ -114,7 +114,10 @@ pub fn fetch_traced(
         let result = fetch_on_this_thread(&registry_, &env_, &options_, &mut trace);
         (result, trace)
     })
-    .map_err(|e| Error::Config(format!("cannot start the fetch: {e}")))?;
+    .map_err(|source| Error::System {
+        action: "start the fetch",
+        source,
+    })?;
     let result = match answer {
         Some((result, fetched_trace)) => {
             *trace = fetched_trace;
@@ -161,7 +164,10 @@ fn fetch_on_this_thread(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Config(format!("cannot start the I/O runtime: {e}")))?;
+        .map_err(|source| Error::System {
+            action: "start the I/O runtime",
+            source,
+        })?;
     let result = runtime.block_on(async {
         let left = options.deadline.saturating_duration_since(Instant::now());
         tokio::time::timeout(left, fetch(registry, env, options, trace))

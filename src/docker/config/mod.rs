@@ -77,10 +77,13 @@ pub fn helm_config_path(env: &Env) -> Result<PathBuf, Error> {
     Ok(config_home.join("registry").join("config.json"))
 }
 
-/// The home docker and helm use: `HOME`, or `USERPROFILE` on Windows (Go's `os.UserHomeDir`).
+/// The home docker and helm use, by their own rule rather than the AWS SDK's
+/// ([`Env::home`]): `HOME`, or `USERPROFILE` alone on Windows (docker's `homedir.Get`, Go's
+/// `os.UserHomeDir`), so that we edit the file docker reads.
 fn home(env: &Env) -> Result<PathBuf, Error> {
     let var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
-    env.home()
+    env.get(var)
+        .map(PathBuf::from)
         .ok_or_else(|| Error::Config(format!("{var} is not set; pass --docker-config")))
 }
 

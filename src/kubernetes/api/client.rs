@@ -13,7 +13,8 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use serde::Deserialize;
 
-use crate::error::{Error, one_line};
+use crate::error::Error;
+use crate::escape::one_line;
 use crate::secret::Secret;
 
 /// The field manager of server-side apply: our fields, whoever else manages the Secret.
@@ -47,22 +48,31 @@ impl Endpoint {
         server_name: Option<&str>,
         tls: Arc<rustls::ClientConfig>,
     ) -> Result<Endpoint, String> {
-        let rest = server
-            .strip_prefix("https://")
-            .ok_or_else(|| format!("server {server:?} is not an https:// URL"))?;
-        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((h, p)) if !p.contains(']') => (
-                h,
-                p.parse()
-                    .map_err(|_| format!("server {server:?} has a bad port"))?,
-            ),
-            _ => (authority, 443),
-        };
-        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let uri: http::Uri = server
+            .parse()
+            .map_err(|e| format!("server {server:?} is not a URL: {e}"))?;
+        if uri.scheme() != Some(&http::uri::Scheme::HTTPS) {
+            return Err(format!("server {server:?} is not an https:// URL"));
+        }
+        let authority = uri
+            .authority()
+            .ok_or_else(|| format!("server {server:?} has no host"))?;
+        // An IPv6 literal comes bracketed, as it is written in a URL.
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
         if host.is_empty() {
             return Err(format!("server {server:?} has no host"));
         }
+        // `port()` is `None` for a port that is not a number as well as for none at all.
+        let host_and_port = authority.as_str().rsplit('@').next().unwrap_or_default();
+        let port = match authority.port() {
+            Some(port) => port.as_u16(),
+            None if host_and_port == authority.host() => 443,
+            None => return Err(format!("server {server:?} has a bad port")),
+        };
+        let path = uri.path().trim_matches('/');
         let name = server_name.unwrap_or(host).to_owned();
         let server_name = ServerName::try_from(name)
             .map_err(|_| format!("server {server:?}: not a valid TLS server name"))?;
@@ -307,7 +317,19 @@ mod tests {
             ("fd00::1", "[fd00::1]".to_owned())
         );
         assert!(Endpoint::new("http://x", None, tls.clone()).is_err());
-        assert!(Endpoint::new("https://x:port", None, tls).is_err());
+        for bad in [
+            "https://x:port",
+            "https://x:99999",
+            "https://:443",
+            "https:///k8s",
+            "x:6443",
+            "HTTP://x",
+            "https://x y",
+        ] {
+            assert!(Endpoint::new(bad, None, tls.clone()).is_err(), "{bad}");
+        }
+        let e = Endpoint::new("HTTPS://Example.COM:8443?x", None, tls).unwrap();
+        assert_eq!((e.port, e.base_path.as_str()), (8443, ""));
     }
 
     #[test]

@@ -16,7 +16,8 @@ use tokio::io::AsyncReadExt;
 
 use super::kubeconfig::Exec;
 use crate::env::Env;
-use crate::error::{Error, one_line};
+use crate::error::Error;
+use crate::escape::one_line;
 use crate::log::debug;
 use crate::secret::Secret;
 

@@ -234,7 +234,7 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<Kubeconfig, Error> {
 /// around the error and serde's messages quote the offending value, and either may be a
 /// token. The line and column are enough to find it.
 fn describe(error: &serde_saphyr::Error) -> String {
-    let text = crate::error::one_line(&error.without_snippet().to_string());
+    let text = crate::escape::one_line(&error.without_snippet().to_string());
     let mut out = String::with_capacity(text.len());
     let mut quote = None;
     for c in text.chars() {

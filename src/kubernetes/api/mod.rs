@@ -72,7 +72,10 @@ pub fn apply(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Config(format!("cannot start the I/O runtime: {e}")))?;
+        .map_err(|source| Error::System {
+            action: "start the I/O runtime",
+            source,
+        })?;
     let result = runtime.block_on(run(target, data, name, &namespaces, settings));
     runtime.shutdown_background();
     result
