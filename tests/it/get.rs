@@ -235,12 +235,26 @@ fn a_metadata_service_that_answers_slowly_or_fails_once_is_given_its_chance() {
             get_line(HOST, "from-the-node-role"),
             "{case}: {run:?}"
         );
-        let api_call = mock
-            .requests()
-            .into_iter()
-            .find(|r| r.method.as_str() == "POST");
-        let signed = header_of(&api_call.unwrap(), "authorization");
+        let requests = mock.requests();
+        let api_call = requests.iter().find(|r| r.method.as_str() == "POST");
+        let signed = header_of(api_call.unwrap(), "authorization");
         assert!(signed.contains("ASIAIMDSEXAMPLE00001"), "{case}: {signed}");
+        // The token request itself was asked again (not skipped for IMDSv1), and the
+        // credentials were read with the token of the second answer.
+        let token_requests = requests
+            .iter()
+            .filter(|r| r.method.as_str() == "PUT" && r.url.path() == "/latest/api/token")
+            .count();
+        let expected = if case == "a slow answer" { 1 } else { 2 };
+        assert_eq!(token_requests, expected, "{case}: {requests:?}");
+        let reads = requests.iter().filter(|r| r.method.as_str() == "GET");
+        for read in reads {
+            assert_eq!(
+                header_of(read, "x-aws-ec2-metadata-token"),
+                "imds-session-token",
+                "{case}: {read:?}"
+            );
+        }
     }
 }
 

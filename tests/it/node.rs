@@ -290,7 +290,28 @@ fn install_kubelet_plugin_wait_installs_then_keeps_running() {
         second.starts_with("waiting; checking again every"),
         "{second}"
     );
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // The signal that it stays: asleep until the next check, where it is on Linux. Elsewhere,
+    // at least no end of its output.
+    #[cfg(target_os = "linux")]
+    assert!(
+        blocked_in_syscall(
+            child.id(),
+            syscall::SLEEP,
+            None,
+            std::time::Duration::from_secs(20)
+        ),
+        "it waits for the next check"
+    );
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(lines.next().is_none());
+    });
+    assert!(
+        receiver
+            .recv_timeout(std::time::Duration::from_millis(500))
+            .is_err(),
+        "its output ended: it stopped"
+    );
     assert!(child.try_wait().unwrap().is_none(), "it keeps running");
     child.kill().unwrap();
     child.wait().unwrap();

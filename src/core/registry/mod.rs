@@ -18,7 +18,7 @@ pub const PUBLIC_HOST: &str = "public.ecr.aws";
 /// ECR Public's API lives in us-east-1 whatever the caller's region is.
 pub const PUBLIC_REGION: &str = "us-east-1";
 
-/// The private ECR host grammar (SPEC §3). Group 1 account, 2 FIPS, 3 region, 4 domain.
+/// The private ECR host grammar. Group 1 account, 2 FIPS, 3 region, 4 domain.
 static PRIVATE_HOST: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"^(\d{12})\.dkr[.-]ecr(-fips)?\.([a-z0-9][a-z0-9_-]*)\.(amazonaws\.com|amazonaws\.com\.cn|amazonaws\.eu|on\.aws|on\.amazonwebservices\.com\.cn|sc2s\.sgov\.gov|c2s\.ic\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov)$",

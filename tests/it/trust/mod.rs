@@ -1,5 +1,6 @@
-//! The trust rules of SPEC §5: what an attacker, a careless script or a busy node can make the
-//! helper do. Each test here failed before its defence existed.
+//! The trust rules of the cache and the process (docs/security.md): what an attacker, a
+//! careless script or a busy node can make the helper do. Each test here failed before its
+//! defence existed.
 
 mod bounds;
 mod cache;

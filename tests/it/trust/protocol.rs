@@ -155,12 +155,18 @@ fn the_process_can_dump_no_core() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // `get` blocks reading stdin; by then the limits are set.
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // `get` blocks reading stdin (fd 0), after it has set its limits.
+    let reading = blocked_in_syscall(
+        child.id(),
+        &[syscall::READ],
+        Some(0),
+        std::time::Duration::from_secs(20),
+    );
     let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id()));
     drop(child.stdin.take());
     let _ = child.kill();
     let _ = child.wait();
+    assert!(reading, "the helper never blocked reading stdin");
     let limits = limits.unwrap();
     let core = limits
         .lines()
