@@ -428,7 +428,8 @@ pub mod syscall {
     pub const SLEEP: &[u64] = &[101, 115];
 }
 
-/// Now, in milliseconds since 1970.
+/// Now, in milliseconds since 1970 (for the storm, which runs natively on Unix only).
+#[cfg(unix)]
 pub fn unix_now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
