@@ -11,7 +11,8 @@
 #   - the binstall templates of Cargo.toml, rendered for every released target, give the archive
 #     names and layout of scripts/dist.sh (and match the real archives when they were built);
 #   - scripts/changelog.sh extracts exactly a version's section; CHANGELOG.md is well-formed;
-#   - the install docs name the repository of Cargo.toml and give every channel's command;
+#   - the install docs name the repository of Cargo.toml and give every channel's command, and
+#     every version the README and docs/ pin is Cargo.toml's;
 #   - shellcheck on the release scripts.
 # Installs what it needs: ruby and shellcheck from Debian (as root, or with password-less sudo),
 # zizmor and PyYAML, pinned with their hashes (tests/tools/requirements/release.txt), in a venv
