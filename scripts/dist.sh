@@ -64,17 +64,20 @@ need_rust_target() {
 }
 
 # zig links aarch64 without a cross gcc; kept in a venv so nothing outside the target directory
-# changes, and pinned so a release is built with the toolchain it was tested with.
+# changes, and pinned with the hashes of its wheels (tests/tools/requirements/zig.txt, shared
+# with tests/macos/check.sh) so a release is built with the toolchain it was tested with; the
+# venv is made again when that file changes.
 zig_venv=$target_dir/zig-venv
-zig_pins="ziglang==0.17.1 cargo-zigbuild==0.24.1"
+zig_req=$root/tests/tools/requirements/zig.txt
 need_zigbuild() {
-    if [ "$(cat "$zig_venv/pins" 2>/dev/null)" != "$zig_pins" ] || ! "$zig_venv/bin/python" -m ziglang version >/dev/null 2>&1; then
+    if ! cmp -s "$zig_req" "$zig_venv/requirements.txt" || ! "$zig_venv/bin/python" -m ziglang version >/dev/null 2>&1; then
         command -v python3 >/dev/null || apt_install python3 python3-venv
+        rm -rf "$zig_venv"
         python3 -m venv "$zig_venv" 2>/dev/null || { apt_install python3-venv && python3 -m venv "$zig_venv"; }
-        say "installing $zig_pins into $zig_venv"
-        # shellcheck disable=SC2086 # one word per pin
-        "$zig_venv/bin/pip" install --quiet --disable-pip-version-check $zig_pins </dev/null
-        echo "$zig_pins" >"$zig_venv/pins"
+        say "installing ziglang and cargo-zigbuild ($zig_req) into $zig_venv"
+        "$zig_venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes --only-binary :all: \
+            -r "$zig_req" </dev/null
+        cp "$zig_req" "$zig_venv/requirements.txt"
     fi
     # cargo-zigbuild finds zig through `python -m ziglang` on the PATH.
     export PATH="$zig_venv/bin:$PATH"

@@ -24,14 +24,14 @@ die() { say "$*"; exit 1; }
 
 command -v shellcheck >/dev/null || apt_install shellcheck
 venv=$tools/venv
-pins="pyyaml==6.0.3 jsonschema==4.26.0"
-if [ "$(cat "$venv/pins" 2>/dev/null)" != "$pins" ] || ! "$venv/bin/python" -c 'import yaml, jsonschema' 2>/dev/null; then
+req=tests/tools/requirements/chart.txt
+if ! cmp -s "$req" "$venv/requirements.txt" || ! "$venv/bin/python" -c 'import yaml, jsonschema' 2>/dev/null; then
     rm -rf "$venv"
     python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv && python3 -m venv "$venv"; }
-    say "installing $pins into $venv"
-    # shellcheck disable=SC2086 # one word per pin
-    "$venv/bin/pip" install --quiet --disable-pip-version-check $pins </dev/null
-    echo "$pins" >"$venv/pins"
+    say "installing $req into $venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes --only-binary :all: \
+        -r "$req" </dev/null
+    cp "$req" "$venv/requirements.txt"
 fi
 mapfile -t helms < <("$venv/bin/python" tests/tools/helm.py "$tools/bin" </dev/null)
 [ ${#helms[@]} = 2 ] || die "tests/tools/helm.py did not give helm 3 and helm 4"

@@ -32,16 +32,17 @@ need() {
     command -v "$1" >/dev/null || apt_install "$2"
 }
 
-# The readers of the SBOMs and of the binaries' sections, pinned, in a venv of the target dir.
+# The readers of the SBOMs and of the binaries' sections, pinned with their hashes, in a venv of
+# the target dir, made again when the requirement file changes.
 venv=$target_dir/dist-check-venv
-pins="cyclonedx-python-lib[json-validation]==11.12.0 pyelftools==0.33 pefile==2024.8.26"
-if [ "$(cat "$venv/pins" 2>/dev/null)" != "$pins" ] || ! "$venv/bin/python" -c 'import cyclonedx, elftools, pefile' 2>/dev/null; then
+req=tests/tools/requirements/dist.txt
+if ! cmp -s "$req" "$venv/requirements.txt" || ! "$venv/bin/python" -c 'import cyclonedx, elftools, pefile' 2>/dev/null; then
     need python3 python3-venv
     rm -rf "$venv"
     python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv && python3 -m venv "$venv"; }
-    # shellcheck disable=SC2086 # one word per pin
-    "$venv/bin/pip" install --quiet --disable-pip-version-check $pins </dev/null
-    echo "$pins" >"$venv/pins"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes --only-binary :all: \
+        -r "$req" </dev/null
+    cp "$req" "$venv/requirements.txt"
 fi
 audit() { "$venv/bin/python" tests/dist/audit.py "$@"; }
 

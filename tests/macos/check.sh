@@ -7,14 +7,15 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 target_dir=${CARGO_TARGET_DIR:-$PWD/target}
 case $target_dir in /*) ;; *) target_dir=$PWD/$target_dir ;; esac
-# The same pinned versions and stamp as scripts/dist.sh, so neither reinstalls for the other.
+# The same hashed pins and stamp as scripts/dist.sh, so neither reinstalls for the other.
 venv=$target_dir/zig-venv
-pins="$(sed -n 's/^zig_pins="\(.*\)"$/\1/p' scripts/dist.sh)"
-if [ "$(cat "$venv/pins" 2>/dev/null)" != "$pins" ] || [ ! -x "$venv/bin/cargo-zigbuild" ]; then
+req=tests/tools/requirements/zig.txt
+if ! cmp -s "$req" "$venv/requirements.txt" || [ ! -x "$venv/bin/cargo-zigbuild" ]; then
+    rm -rf "$venv"
     python3 -m venv "$venv"
-    # shellcheck disable=SC2086 # the pins are separate words
-    "$venv/bin/pip" install --quiet --disable-pip-version-check $pins </dev/null
-    echo "$pins" >"$venv/pins"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes --only-binary :all: \
+        -r "$req" </dev/null
+    cp "$req" "$venv/requirements.txt"
 fi
 export PATH="$venv/bin:$PATH"
 for target in aarch64-apple-darwin x86_64-apple-darwin; do

@@ -5,6 +5,10 @@
   packaging/README.md and the manual (docs/*.md) names the owner and repository of Cargo.toml's
   `repository` (the one place they are defined);
 - README.md's Install section gives a command for every channel;
+- every version the README and the manual pin (the GitHub Action's `<owner>/<repo>@vX.Y.Z`, the
+  installer's and helm's `--version X.Y.Z`, the chart's `version:` and the image's `tag:`, an
+  image `...ecr-login:X.Y.Z`) is Cargo.toml's `version`, so the examples name a release that
+  exists once this one is tagged, and cannot drift from it;
 - CHANGELOG.md follows Keep a Changelog: `## [Unreleased]` first, then `## [X.Y.Z] - YYYY-MM-DD`
   sections with the standard subsections, each heading with its link at the end.
 
@@ -43,6 +47,40 @@ def check_slugs():
                 check(ok(o, r), f"{doc}: {m.group(0)!r} does not match Cargo.toml's repository {url}")
                 seen += 1
     check(seen, "no reference to the repository found in the docs")
+
+
+VERSION = r"(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)"
+PIN_DOCS = ["README.md"] + [d for d in DOCS if d.startswith("docs/")]
+
+
+def version_pins(text, repo):
+    """(line number, pin, version) of every pin of this project's version in text."""
+    patterns = [
+        rf"\b{NAME}/{re.escape(repo)}@v{VERSION}\b",
+        rf"^\s*(?:tag|version): [\"']?{VERSION}[\"']?\s*$",
+        rf"\becr-login:{VERSION}\b",
+    ]
+    for n, line in enumerate(text.splitlines(), 1):
+        for pattern in patterns:
+            for m in re.finditer(pattern, line):
+                yield n, m.group(0).strip(), m.group(1)
+        # `--version X.Y.Z`: the installer's, or helm's for this chart; not another chart's.
+        others = [r for r in re.findall(r"oci://\S+", line) if not r.rstrip("\"'`").endswith("/" + repo)]
+        if not others:
+            for m in re.finditer(rf"--version {VERSION}\b", line):
+                yield n, m.group(0), m.group(1)
+
+
+def check_version_pins():
+    version = project.package()["version"]
+    _, _, repo = project.repository()
+    seen = 0
+    for doc in PIN_DOCS:
+        for n, pin, v in version_pins((ROOT / doc).read_text(), repo):
+            check(v == version, f"{doc}:{n}: {pin!r} pins {v}, not Cargo.toml's version {version}")
+            seen += 1
+    check(seen, "no version pin found in the README and the manual")
+    return seen
 
 
 def install_section():
@@ -95,8 +133,12 @@ def check_changelog():
 def main():
     check_slugs()
     check_channels()
+    pins = check_version_pins()
     check_changelog()
-    print("docs: the repository named consistently, every channel in Install, CHANGELOG.md well-formed")
+    print(
+        f"docs: the repository named consistently, every channel in Install, {pins} version pins at "
+        "Cargo.toml's version, CHANGELOG.md well-formed"
+    )
 
 
 if __name__ == "__main__":

@@ -11,10 +11,12 @@
 #   - the binstall templates of Cargo.toml, rendered for every released target, give the archive
 #     names and layout of scripts/dist.sh (and match the real archives when they were built);
 #   - scripts/changelog.sh extracts exactly a version's section; CHANGELOG.md is well-formed;
-#   - the install docs name the repository of Cargo.toml and give every channel's command;
+#   - the install docs name the repository of Cargo.toml and give every channel's command, and
+#     every version the README and docs/ pin is Cargo.toml's;
 #   - shellcheck on the release scripts.
 # Installs what it needs: ruby and shellcheck from Debian (as root, or with password-less sudo),
-# zizmor and PyYAML, pinned, in a venv under the target directory. Takes seconds once installed.
+# zizmor and PyYAML, pinned with their hashes (tests/tools/requirements/release.txt), in a venv
+# under the target directory. Takes seconds once installed.
 #
 # Usage: tests/release/run.sh    (DISTRIB_DIR: real archives to hold binstall to; default
 #                                  $CARGO_TARGET_DIR/distrib, skipped when empty)
@@ -39,13 +41,14 @@ need ruby ruby
 need shellcheck shellcheck
 need python3 python3
 venv=$target_dir/release-venv
-pins="zizmor==1.32.0 pyyaml==6.0.3"
-if [ "$(cat "$venv/pins" 2>/dev/null)" != "$pins" ] || ! "$venv/bin/zizmor" --version >/dev/null 2>&1; then
+req=tests/tools/requirements/release.txt
+if ! cmp -s "$req" "$venv/requirements.txt" || ! "$venv/bin/zizmor" --version >/dev/null 2>&1; then
+    rm -rf "$venv"
     python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv && python3 -m venv "$venv"; }
-    say "installing $pins into $venv"
-    # shellcheck disable=SC2086 # one word per pin
-    "$venv/bin/pip" install --quiet --disable-pip-version-check $pins </dev/null
-    echo "$pins" >"$venv/pins"
+    say "installing $req into $venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes --only-binary :all: \
+        -r "$req" </dev/null
+    cp "$req" "$venv/requirements.txt"
 fi
 python=$venv/bin/python
 
@@ -167,7 +170,10 @@ for missing in 1.2 1.2.2 Unreleased; do
         die "changelog.sh $missing succeeded: there is no such section, or it is empty"
     fi
 done
-scripts/changelog.sh Unreleased | grep -q . || die "CHANGELOG.md's [Unreleased] section is empty"
+# Read whole, not piped into `grep -q`: grep would stop reading at the first line, and a longer
+# section then fails the pipeline with SIGPIPE.
+unreleased=$(scripts/changelog.sh Unreleased) || die "CHANGELOG.md's [Unreleased] section is empty"
+[ -n "$unreleased" ] || die "CHANGELOG.md's [Unreleased] section is empty"
 
 say "docs"
 "$python" tests/release/docs.py
