@@ -15,7 +15,7 @@
 #     commands) are refused before anything is installed or written.
 # run.ps1 is not run here (no PowerShell): it mirrors run.sh step for step.
 #
-# Usage: tests/install/run.sh   (installs dash, shellcheck, wget, xz-utils, nodejs as root when
+# Usage: tests/install/run.sh   (installs dash, shellcheck, wget, xz-utils, nodejs, openssl as root when
 # missing; builds target/distrib's x86_64 musl archive with scripts/dist.sh when absent)
 # pass never fails, so `test && pass ... || fail ...` is an if-then-else here.
 # shellcheck disable=SC2015
@@ -38,7 +38,7 @@ failures=0
 # --- what the tests need --------------------------------------------------------------------
 [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ] || { echo "runs on x86_64 Linux only" >&2; exit 1; }
 missing=()
-for pair in dash:dash shellcheck:shellcheck wget:wget curl:curl xz:xz-utils node:nodejs python3:python3; do
+for pair in dash:dash shellcheck:shellcheck wget:wget curl:curl xz:xz-utils node:nodejs python3:python3 openssl:openssl; do
     command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -134,6 +134,14 @@ python3 tests/install/hostile_http.py "$hostile_port" >"$work/hostile.log" 2>&1 
 pids+=($!)
 wait_for_port "$hostile_port"
 hostile=http://127.0.0.1:$hostile_port
+# An https server whose every answer redirects to the plain http one, with a certificate curl
+# trusts through CURL_CA_BUNDLE.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "$work/tls.key" -out "$work/tls.crt" >/dev/null 2>&1
+tls_port=$(free_port)
+python3 tests/install/hostile_http.py "$tls_port" "$work/tls.crt" "$work/tls.key" "$port" >"$work/tls.log" 2>&1 &
+pids+=($!)
+wait_for_port "$tls_port"
 echo "serving $www on $server (version $version)"
 
 # Tool directories: the PATH a machine with only some tools would have.
@@ -313,6 +321,12 @@ for shell in dash bash; do
     else
         refused "a mirror's user and password are left out of messages" "HTTP 404 for http://\*\*\*@127.0.0.1:$port/" "$to"
     fi
+    for scheme in https HTTPS; do
+        rc=0
+        CURL_CA_BUNDLE=$work/tls.crt ECR_LOGIN_BASE_URL=$scheme://127.0.0.1:$tls_port/good/releases PATH=$work/with-curl \
+            HOME=$work/home TMPDIR=$work/tmp "$(command -v "$shell")" scripts/install.sh --to "$to" >"$work/out" 2>"$work/err" || rc=$?
+        refused "$scheme:// redirected to http: not followed" "cannot download $scheme://127.0.0.1:$tls_port/good/releases/latest/download/$archive: " "$to"
+    done
     install "$shell" "$work/badtar:$work/with-curl" "$server/good/releases" "$to"
     if grep -q "xz support" "$work/err"; then
         fail "tar's own failure blamed on xz: $(cat "$work/err")"
