@@ -33,6 +33,7 @@ Environment:
   ECR_LOGIN_BASE_URL   where releases are downloaded from, laid out like GitHub's
                        (default https://github.com/$repo/releases:
                        <base>/download/v<V>/<file> and <base>/latest/download/<file>)
+  ECR_LOGIN_DOWNLOAD_TIMEOUT   seconds each download may take (default 600)
 
 The archive is checked against its published .sha256 before anything is installed.
 EOF
@@ -56,34 +57,75 @@ cleanup() {
     if [ -n "$tmp" ]; then rm -rf "$tmp"; fi
 }
 
-# fetch URL FILE: downloads URL into FILE, or exits with one line saying why not.
+# shown TEXT: TEXT with its control characters as '?', for what a server or a URL put into a
+# message: an escape sequence from a hostile mirror must not reach the terminal, nor a newline
+# forge a line of a CI log.
+shown() {
+    printf '%s' "$*" | tr '\001-\037\177' '[?*]'
+}
+
+# redacted URL: URL for a message, without the user name and password a mirror's may hold.
+redacted() {
+    shown "$(printf '%s' "$1" | sed 's|^\([A-Za-z][A-Za-z0-9+.-]*://\)[^/@]*@|\1***@|')"
+}
+
+# fetch URL FILE MAX: downloads URL into FILE, or exits with one line saying why not. At most MAX
+# bytes and $max_time seconds: an endless or trickling answer is cut off, not written until the
+# disk is full or waited for for ever.
 fetch() {
     err=$tmp/fetch.err
-    rc=0
+    status=$tmp/fetch.status
+    : >"$status"
+    # The downloader writes to a pipe that head closes one byte past MAX: older curls honour
+    # --max-filesize only when the size is announced, and wget has no such option.
     if [ "$downloader" = curl ]; then
-        # Over https, a redirect may not downgrade to http.
-        case $1 in https:*) redirect='=https' ;; *) redirect='=http,https' ;; esac
-        code=$(curl --silent --show-error --location --proto-redir "$redirect" --retry 2 --connect-timeout 20 \
-            --speed-limit 1 --speed-time 60 --output "$2" --write-out '%{http_code}' "$1" 2>"$err") || rc=$?
-        if [ "$rc" != 0 ]; then
-            die "cannot download $1: $(tail -n 1 "$err")"
-        fi
+        # Over https, a redirect may not downgrade to http (the scheme is case-insensitive).
+        case $1 in [Hh][Tt][Tt][Pp][Ss]:*) redirect='=https' ;; *) redirect='=http,https' ;; esac
+        {
+            curl --silent --show-error --location --proto-redir "$redirect" --retry 2 --connect-timeout 20 \
+                --max-time "$max_time" --retry-max-time "$max_time" --max-filesize "$3" \
+                --speed-limit 1 --speed-time 60 --dump-header "$tmp/fetch.headers" --output - "$1" 2>"$err"
+            echo $? >"$status"
+        } | head -c $(($3 + 1)) >"$2"
     else
-        # -S puts the status lines in $err, for GNU wget and busybox alike.
-        wget -S -T 60 -O "$2" "$1" 2>"$err" || rc=$?
+        # -S puts the status lines in $err, for GNU wget and busybox alike; wget has no total
+        # time limit of its own.
+        {
+            if [ -n "$timeout" ]; then
+                timeout "$max_time" wget -S -T 60 -O - "$1" 2>"$err"
+            else
+                wget -S -T 60 -O - "$1" 2>"$err"
+            fi
+            echo $? >"$status"
+        } | head -c $(($3 + 1)) >"$2"
+    fi
+    rc=$(cat "$status")
+    size=$(wc -c <"$2" | tr -d ' \t')
+    if [ "$size" -gt "$3" ] || [ "$rc" = 63 ]; then
+        die "cannot download $(redacted "$1"): larger than $3 bytes, more than a release file can be"
+    fi
+    # 28: curl's time limit; 124: timeout's; 143: wget stopped by a TERM that timeout sent.
+    case $rc in 28 | 124 | 143)
+        die "cannot download $(redacted "$1"): no complete answer within $max_time seconds"
+        ;;
+    esac
+    if [ "$downloader" = curl ]; then
+        [ "$rc" = 0 ] || die "cannot download $(redacted "$1"): $(shown "$(tail -n 1 "$err")")"
+        code=$(sed -n 's/^HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' "$tmp/fetch.headers" | tail -n 1)
+    else
         code=200
         if [ "$rc" != 0 ]; then
             code=$(sed -n 's/.*HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' "$err" | tail -n 1)
             case $code in
             [45]??) ;;
-            *) die "cannot download $1: $(grep . "$err" | tail -n 1)" ;;
+            *) die "cannot download $(redacted "$1"): $(shown "$(grep . "$err" | tail -n 1)")" ;;
             esac
         fi
     fi
     case $code in
     200) ;;
-    404) die "$release: HTTP 404 for $1 (no such release, or no $target build in it)" ;;
-    *) die "cannot download $1: HTTP $code" ;;
+    404) die "$release: HTTP 404 for $(redacted "$1") (no such release, or no $target build in it)" ;;
+    *) die "cannot download $(redacted "$1"): HTTP $code" ;;
     esac
 }
 
@@ -124,13 +166,11 @@ main() {
         esac
     done
 
+    # It becomes part of a URL: release versions only, and a lone "v" is not the latest.
     case $version in
     '' | latest) version= ;;
+    v | *[!0-9A-Za-z.+-]*) die "'$(shown "$version")' is not a version (try --version 0.2.0)" ;;
     v*) version=${version#v} ;;
-    esac
-    # It becomes part of a URL: release versions only.
-    case $version in
-    *[!0-9A-Za-z.+-]*) die "'$version' is not a version (try --version 0.2.0)" ;;
     esac
 
     if [ -z "$to" ]; then
@@ -184,7 +224,7 @@ main() {
     else
         die "needs sha256sum or shasum to verify the download, and neither is on the PATH"
     fi
-    for tool in tar mktemp; do
+    for tool in tar mktemp head; do
         command -v "$tool" >/dev/null 2>&1 || die "needs $tool, which is not on the PATH"
     done
     if [ -n "$sudo" ] && [ "$(id -u)" != 0 ]; then
@@ -192,6 +232,17 @@ main() {
     else
         sudo=
     fi
+
+    # wget bounded by timeout where there is one that takes `timeout SECONDS COMMAND`.
+    timeout=
+    if [ "$downloader" = wget ] && timeout 5 wget --version >/dev/null 2>&1; then
+        timeout=1
+    fi
+    # Each download's time limit, in seconds: long enough for a slow link, never for ever.
+    max_time=${ECR_LOGIN_DOWNLOAD_TIMEOUT:-600}
+    case $max_time in
+    '' | *[!0-9]* | 0*) die "ECR_LOGIN_DOWNLOAD_TIMEOUT is '$(shown "$max_time")': give the seconds, e.g. 600" ;;
+    esac
 
     base=${ECR_LOGIN_BASE_URL:-https://github.com/$repo/releases}
     base=${base%/}
@@ -211,11 +262,15 @@ main() {
     trap 'exit 129' HUP
     trap 'exit 130' INT
     trap 'exit 143' TERM
+    # What it creates (a new --to directory) is not writable by other users, whatever the umask.
+    umask o-w
     tmp=$(mktemp -d "${TMPDIR:-/tmp}/ecr-login-install.XXXXXX") || die "cannot create a temporary directory"
 
-    say "downloading $archive ($release) from $url"
-    fetch "$url/$archive" "$tmp/$archive"
-    fetch "$url/$archive.sha256" "$tmp/$archive.sha256"
+    shown_url=$(redacted "$url")
+    say "downloading $archive ($release) from $shown_url"
+    # Release archives are a few MiB, their .sha256 one line.
+    fetch "$url/$archive" "$tmp/$archive" 104857600
+    fetch "$url/$archive.sha256" "$tmp/$archive.sha256" 65536
 
     # --- verify -----------------------------------------------------------------------------------
     # The .sha256 is sha256sum's format: "<hex>  <file name>".
@@ -223,10 +278,10 @@ main() {
     expected=$(printf '%s\n' "$line" | awk '{ print tolower($1) }')
     named=$(printf '%s\n' "$line" | awk '{ sub(/^\*/, "", $2); print $2 }')
     case $expected in
-    *[!0-9a-f]* | '') die "$url/$archive.sha256 is not a SHA-256 checksum line" ;;
+    *[!0-9a-f]* | '') die "$shown_url/$archive.sha256 is not a SHA-256 checksum line" ;;
     esac
-    [ ${#expected} = 64 ] || die "$url/$archive.sha256 is not a SHA-256 checksum line"
-    [ "$named" = "$archive" ] || die "$url/$archive.sha256 is the checksum of '$named', not of $archive"
+    [ ${#expected} = 64 ] || die "$shown_url/$archive.sha256 is not a SHA-256 checksum line"
+    [ "$named" = "$archive" ] || die "$shown_url/$archive.sha256 is the checksum of '$(shown "$named")', not of $archive"
     if [ "$hasher" = sha256sum ]; then
         actual=$(sha256sum "$tmp/$archive" | awk '{ print $1 }')
     else
@@ -237,16 +292,25 @@ main() {
     fi
 
     mkdir "$tmp/unpack" || die "cannot create a directory in $tmp"
-    tar -xJf "$tmp/$archive" -C "$tmp/unpack" "$name-$target/$name" 2>"$tmp/tar.err" ||
-        die "cannot unpack $archive: $(tail -n 1 "$tmp/tar.err") (tar needs xz support: install xz)"
+    member=$name-$target/$name
+    if command -v xz >/dev/null 2>&1; then
+        # Decompressed apart from tar, so that each failure names its own cause.
+        xz -dc "$tmp/$archive" >"$tmp/$name.tar" 2>"$tmp/xz.err" ||
+            die "cannot decompress $archive: $(shown "$(sed -n 1p "$tmp/xz.err")")"
+        tar -xf "$tmp/$name.tar" -C "$tmp/unpack" "$member" 2>"$tmp/tar.err" ||
+            die "cannot unpack $archive: $(shown "$(sed -n 1p "$tmp/tar.err")")"
+    elif ! tar -xJf "$tmp/$archive" -C "$tmp/unpack" "$member" 2>"$tmp/tar.err"; then
+        # Without xz on the PATH only a tar with xz built in (bsdtar, busybox's) can unpack it.
+        die "cannot unpack $archive: $(shown "$(sed -n 1p "$tmp/tar.err")") (there is no xz on the PATH, which this tar may need: install xz)"
+    fi
     new=$tmp/unpack/$name-$target/$name
     if [ -L "$new" ] || [ ! -f "$new" ]; then
         die "$archive holds no regular file $name-$target/$name"
     fi
     # Run it once before it replaces anything: a binary this machine cannot run stays out.
-    built=$("$new" version 2>&1 </dev/null) || die "the downloaded $name does not run here: $built"
+    built=$("$new" version 2>&1 </dev/null) || die "the downloaded $name does not run here: $(shown "$built")"
     if [ -n "$version" ] && [ "$built" != "$name $version" ]; then
-        die "refusing $archive: it holds '$built', not version $version; nothing installed"
+        die "refusing $archive: it holds '$(shown "$built")', not version $version; nothing installed"
     fi
 
     # --- install: a temporary name in DIR, then a rename ------------------------------------------
@@ -255,6 +319,17 @@ main() {
     fi
     if [ -z "$sudo" ] && [ ! -w "$to" ]; then
         die "cannot write to $to (pick another --to, or add --sudo)"
+    fi
+    # docker hands registry credentials to whatever binary is there: a directory that another
+    # user can write to, or owns, lets them swap it, now or later.
+    # shellcheck disable=SC2012 # one directory, and find has no portable way to print a mode
+    perms=$(ls -ldnL "$to" 2>/dev/null | awk '{ print $1, $3 }')
+    case ${perms%% *} in
+    ????????w*) die "refusing to install into $to: other users can write to it and could replace the helper (pick another --to)" ;;
+    esac
+    owner=${perms#* }
+    if [ "$owner" != 0 ] && [ "$owner" != "$(id -u)" ]; then
+        die "refusing to install into $to: it belongs to another user (uid $owner), who could replace the helper (pick another --to)"
     fi
     part=$(as_owner mktemp "$to/.$name.XXXXXX") || die "cannot write to $to"
     as_owner cp "$new" "$part" || die "cannot write $part"

@@ -18,29 +18,55 @@ function Fail([string]$message) {
     exit 1
 }
 
+# An input echoed in an error, its control characters as '?' (see run.sh's shown).
+function Shown([string]$text) {
+    $text -replace '[\x00-\x1f\x7f]', '?'
+}
+
 foreach ($variable in 'GITHUB_OUTPUT', 'GITHUB_PATH', 'RUNNER_TEMP') {
     if (-not [Environment]::GetEnvironmentVariable($variable)) {
         Fail "$variable is not set: this script runs as a step of the GitHub Action"
     }
 }
 
-$registries = @("$env:ECR_LOGIN_REGISTRIES" -split '[\s,]+' | Where-Object { $_ })
+# --- every input, checked before anything is installed or written ---------------------------
+# run.sh's separators: spaces, tabs, newlines (a CR included) and commas.
+$registries = @("$env:ECR_LOGIN_REGISTRIES" -split '[ \t\r\n,]+' | Where-Object { $_ })
 if ($registries.Count -eq 0) {
     Fail "the input 'registries' is empty: name at least one registry, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 }
+foreach ($registry in $registries) {
+    # A word the binary would take as an option (--docker-config=PATH) is not a registry, and a
+    # host needs none of the characters that could break a line of GITHUB_OUTPUT or the log.
+    if ($registry.StartsWith('-')) {
+        Fail "the input 'registries' holds '$(Shown $registry)', which would be taken as an option: name registry hosts only"
+    }
+    if ($registry -notmatch '^[A-Za-z0-9][A-Za-z0-9._:/-]*\z') {
+        Fail "the input 'registries' holds '$(Shown $registry)', which is not a registry host (letters, digits, '.', '-', '_', ':' and '/' only)"
+    }
+}
+
+$version = "$env:ECR_LOGIN_VERSION".Trim()
+if ($version -eq 'latest') { $version = '' }
+# It becomes part of a URL: install.sh's rule (a lone "v" is not the latest).
+if ($version -eq 'v' -or $version.StartsWith('-') -or $version -notmatch '^[0-9A-Za-z.+-]*\z') {
+    Fail "the input 'version' is '$(Shown $version)': give a release, e.g. 0.2.0, or latest"
+}
+$version = $version -replace '^v', ''
+
 switch ("$env:ECR_LOGIN_MASK_PASSWORD".Trim().ToLowerInvariant()) {
     '' { $mask = $true }
     'true' { $mask = $true }
     'false' { $mask = $false }
-    default { Fail "the input 'mask-password' is '$env:ECR_LOGIN_MASK_PASSWORD': use true or false" }
+    default { Fail "the input 'mask-password' is '$(Shown $env:ECR_LOGIN_MASK_PASSWORD)': use true or false" }
 }
 
 $helper = "$env:ECR_LOGIN_FALLBACK_HELPER".Trim()
 if ($helper) {
     # The binary's own rules (a plain name, not this helper), checked before anything is
     # installed or written: a rejected name must not leave a broken config behind.
-    if ($helper -notmatch '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$' -or $helper.Contains('..')) {
-        Fail "the input 'fallback-helper' is '$helper': give the part of the helper's name after docker-credential- (wincred, desktop, pass, ...)"
+    if ($helper -notmatch '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\z' -or $helper.Contains('..')) {
+        Fail "the input 'fallback-helper' is '$(Shown $helper)': give the part of the helper's name after docker-credential- (wincred, desktop, pass, ...)"
     }
     if (@('ecr-login', 'ecr-login.exe') -contains $helper.ToLowerInvariant()) {
         Fail "the input 'fallback-helper' names this helper itself: name the helper that keeps the other registries' credentials"
@@ -48,10 +74,6 @@ if ($helper) {
 }
 
 # --- install --------------------------------------------------------------------------------
-$version = "$env:ECR_LOGIN_VERSION".Trim()
-if ($version -eq 'latest') { $version = '' }
-$version = $version -replace '^v', ''
-if ($version -notmatch '^[0-9A-Za-z.+-]*$') { Fail "'$version' is not a version (try 0.2.0)" }
 $base = "$env:ECR_LOGIN_BASE_URL".TrimEnd('/')
 if (-not $base) { $base = "https://github.com/$repo/releases" }
 if ($version) {
@@ -112,8 +134,13 @@ try {
 } finally {
     Remove-Item -Recurse -Force -LiteralPath $tmp -ErrorAction SilentlyContinue
 }
-[IO.File]::AppendAllText($env:GITHUB_PATH, "$bin`n")
 $env:PATH = "$bin;$env:PATH"
+
+# --- docker's config ------------------------------------------------------------------------
+# The binary resolves every registry before it writes a file (see run.sh). '--' quoted, so that
+# PowerShell hands it to the binary instead of taking it as its own end of parameters.
+& $exe configure '--' @registries
+if ($LASTEXITCODE -ne 0) { exit 1 }
 
 # --- the fallback helper, in the config file the helper reads -------------------------------
 if ($helper) {
@@ -135,11 +162,9 @@ if ($helper) {
     Move-Item -Force -LiteralPath $new -Destination $config
     Write-Output "ecr-login action: fallback_helper = `"$helper`" in $config"
 }
+[IO.File]::AppendAllText($env:GITHUB_PATH, "$bin`n")
 
-# --- docker's config, then the outputs ------------------------------------------------------
-& $exe configure @registries
-if ($LASTEXITCODE -ne 0) { exit 1 }
-
+# --- the outputs ----------------------------------------------------------------------------
 # Every password first, each masked as soon as it is known; then all the outputs at once, so a
 # registry that fails leaves none half set.
 $hosts = @()
@@ -147,7 +172,7 @@ $outputs = ''
 foreach ($registry in $registries) {
     $hostName = ($registry -replace '^https?://', '' -replace '/.*$', '').ToLowerInvariant()
     $suffix = $hostName -replace '[^A-Za-z0-9_]+', '_'
-    $password = "$(& $exe password $registry)".Trim()
+    $password = "$(& $exe password '--' $registry)".Trim()
     if ($LASTEXITCODE -ne 0) { exit 1 }
     if ($password -notmatch '^[A-Za-z0-9+/=._-]+$') { Fail "the password for $hostName is not a single token line" }
     if ($mask) { [Console]::Out.WriteLine("::add-mask::$password") }

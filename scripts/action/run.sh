@@ -24,21 +24,48 @@ die() {
     exit 1
 }
 
+# shown TEXT: TEXT with its control characters as '?'. An input echoed in an error must not put
+# a line of its own in the log: the runner reads a line starting with :: as a workflow command
+# (::stop-commands:: would turn the ::add-mask:: of a later step into plain text).
+shown() {
+    printf '%s' "$*" | tr '\001-\037\177' '[?*]'
+}
+
 [ -n "${GITHUB_OUTPUT:-}" ] || die "GITHUB_OUTPUT is not set: this script runs as a step of the GitHub Action"
 [ -n "${GITHUB_PATH:-}" ] || die "GITHUB_PATH is not set: this script runs as a step of the GitHub Action"
 [ -n "${RUNNER_TEMP:-}" ] || die "RUNNER_TEMP is not set: this script runs as a step of the GitHub Action"
 
-# Split on spaces, tabs, newlines and commas, with no glob expansion of the words.
+# --- every input, checked before anything is installed or written ---------------------------
+# Split on spaces, tabs, newlines (a CR included) and commas, with no glob expansion of the words.
 set -f
 # shellcheck disable=SC2046 # splitting is the point
-set -- $(printf '%s\n' "${ECR_LOGIN_REGISTRIES:-}" | tr ',' ' ')
+set -- $(printf '%s\n' "${ECR_LOGIN_REGISTRIES:-}" | tr ',\r' '  ')
 set +f
 [ $# -gt 0 ] || die "the input 'registries' is empty: name at least one registry, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+for registry in "$@"; do
+    # A word the binary would take as an option (--docker-config=PATH) is not a registry, and a
+    # host needs none of the characters that could break a line of GITHUB_OUTPUT or the log.
+    case $registry in
+    -*)
+        die "the input 'registries' holds '$(shown "$registry")', which would be taken as an option: name registry hosts only"
+        ;;
+    [!A-Za-z0-9]* | *[!A-Za-z0-9._:/-]*)
+        die "the input 'registries' holds '$(shown "$registry")', which is not a registry host (letters, digits, '.', '-', '_', ':' and '/' only)"
+        ;;
+    esac
+done
+
+version=${ECR_LOGIN_VERSION:-latest}
+# It becomes part of a URL: install.sh's rule, named after the input.
+case $version in
+latest) ;;
+v | -* | *[!0-9A-Za-z.+-]*) die "the input 'version' is '$(shown "$version")': give a release, e.g. 0.2.0, or latest" ;;
+esac
 
 case ${ECR_LOGIN_MASK_PASSWORD:-true} in
 '' | true | True | TRUE) mask=1 ;;
 false | False | FALSE) mask= ;;
-*) die "the input 'mask-password' is '$ECR_LOGIN_MASK_PASSWORD': use true or false" ;;
+*) die "the input 'mask-password' is '$(shown "$ECR_LOGIN_MASK_PASSWORD")': use true or false" ;;
 esac
 
 helper=${ECR_LOGIN_FALLBACK_HELPER:-}
@@ -48,7 +75,7 @@ if [ -n "$helper" ]; then
     lower=$(printf '%s' "$helper" | tr '[:upper:]' '[:lower:]')
     case $helper in
     [!A-Za-z0-9]* | *[!A-Za-z0-9._-]* | *..*)
-        die "the input 'fallback-helper' is '$helper': give the part of the helper's name after docker-credential- (pass, secretservice, osxkeychain, desktop, ...)"
+        die "the input 'fallback-helper' is '$(shown "$helper")': give the part of the helper's name after docker-credential- (pass, secretservice, osxkeychain, desktop, ...)"
         ;;
     esac
     case $lower in ecr-login | ecr-login.exe)
@@ -60,13 +87,18 @@ fi
 
 # --- install --------------------------------------------------------------------------------
 bin=$RUNNER_TEMP/$name
-version=${ECR_LOGIN_VERSION:-latest}
 # Quiet: its PATH advice is for a shell profile; here GITHUB_PATH does that.
 sh "$here/../install.sh" --quiet --version "$version" --to "$bin" || exit 1
 echo "ecr-login action: installed $("$bin/$name" version) into $bin"
-printf '%s\n' "$bin" >>"$GITHUB_PATH" || die "cannot write GITHUB_PATH ($GITHUB_PATH)"
 PATH=$bin:$PATH
 export PATH
+
+# --- docker's config ------------------------------------------------------------------------
+# The binary resolves every registry (ECR host or alias) before it writes a file, so one it
+# refuses leaves docker's config, the helper's config and GITHUB_PATH as they were. It also
+# reads the config file: a broken one fails here, naming the file and line. `--`: the words are
+# operands, whatever they look like.
+"$name" configure -- "$@" || exit 1
 
 # --- the fallback helper, in the config file the helper reads -------------------------------
 if [ -n "$helper" ]; then
@@ -101,25 +133,24 @@ if [ -n "$helper" ]; then
     fi
     echo "ecr-login action: fallback_helper = \"$helper\" in $config"
 fi
+printf '%s\n' "$bin" >>"$GITHUB_PATH" || die "cannot write GITHUB_PATH ($GITHUB_PATH)"
 
-# --- docker's config, then the outputs ------------------------------------------------------
-# configure also reads the config file, so a broken one fails here, naming the file and line.
-"$name" configure "$@" || exit 1
-
+# --- the outputs ----------------------------------------------------------------------------
 # Every password first, each masked as soon as it is known; then all the outputs at once, so a
 # registry that fails leaves none half set.
 registries=
 outputs=
 for registry in "$@"; do
     # The host as docker names it (configure's key): no scheme, no path, lower case.
-    host=${registry#https://}
+    # Lower case first: the scheme is case-insensitive too.
+    host=$(printf '%s' "$registry" | tr '[:upper:]' '[:lower:]')
+    host=${host#https://}
     host=${host#http://}
     host=${host%%/*}
-    host=$(printf '%s' "$host" | tr '[:upper:]' '[:lower:]')
     suffix=$(printf '%s' "$host" | sed 's/[^A-Za-z0-9_][^A-Za-z0-9_]*/_/g')
     # The password also proves the job's AWS credentials now, with the cause if they fail, and
     # leaves the token cached for docker's first pull.
-    password=$("$name" password "$registry") || exit 1
+    password=$("$name" password -- "$registry") || exit 1
     case $password in
     '' | *[!A-Za-z0-9+/=._-]*) die "the password for $host is not a single token line" ;;
     esac

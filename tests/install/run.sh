@@ -6,11 +6,16 @@
 #   - under dash and bash, with curl and with wget: install, the binary runs, the PATH hints;
 #     a tampered and a truncated archive are refused with one line and leave nothing behind;
 #     an unknown version, a dead server, an unsupported OS or CPU, missing tools: one line each;
+#     an endless or a trickling download is cut off at its size or time limit;
+#   - what a hostile mirror or a careless --to could do: escape sequences, a mirror's password
+#     in a message, a directory others can write to, tar's real error;
 #   - the action's Linux script, and main.js as the runner starts it (INPUT_* variables), with
-#     a stand-in ECR API: outputs, masking, docker's credHelpers, the fallback helper's config.
+#     a stand-in ECR API: outputs, masking, docker's credHelpers, the fallback helper's config;
+#     inputs an attacker would write (option-like words, control characters, forged workflow
+#     commands) are refused before anything is installed or written.
 # run.ps1 is not run here (no PowerShell): it mirrors run.sh step for step.
 #
-# Usage: tests/install/run.sh   (installs dash, shellcheck, wget, xz-utils, nodejs as root when
+# Usage: tests/install/run.sh   (installs dash, shellcheck, wget, xz-utils, nodejs, openssl as root when
 # missing; builds target/distrib's x86_64 musl archive with scripts/dist.sh when absent)
 # pass never fails, so `test && pass ... || fail ...` is an if-then-else here.
 # shellcheck disable=SC2015
@@ -33,7 +38,7 @@ failures=0
 # --- what the tests need --------------------------------------------------------------------
 [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ] || { echo "runs on x86_64 Linux only" >&2; exit 1; }
 missing=()
-for pair in dash:dash shellcheck:shellcheck wget:wget curl:curl xz:xz-utils node:nodejs python3:python3; do
+for pair in dash:dash shellcheck:shellcheck wget:wget curl:curl xz:xz-utils node:nodejs python3:python3 openssl:openssl; do
     command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -100,11 +105,16 @@ publish good
 publish tampered
 publish truncated
 publish misnamed
+publish hostile
 # A release directory whose archive holds another version than its name says.
 mkdir -p "$www/good/releases/download/v0.0.1"
 cp "$dist/$archive" "$dist/$archive.sha256" "$www/good/releases/download/v0.0.1/"
 for file in "$www"/misnamed/releases/*/*/"$archive.sha256"; do
     sed -i "s/ $archive\$/ other.tar.xz/" "$file"
+done
+# A .sha256 naming a file with escape sequences in its name, for the terminal that shows it.
+for file in "$www"/hostile/releases/*/*/"$archive.sha256"; do
+    printf '%s  other\033]0;owned\007.tar.xz\n' "$(cut -d' ' -f1 "$file")" >"$file"
 done
 for file in "$www"/tampered/releases/*/*/"$archive"; do
     python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[len(b)//2]^=1; open(p,"wb").write(b)' "$file"
@@ -119,6 +129,19 @@ pids+=($!)
 wait_for_port "$port"
 server=http://127.0.0.1:$port
 dead=http://127.0.0.1:$(free_port)
+hostile_port=$(free_port)
+python3 tests/install/hostile_http.py "$hostile_port" >"$work/hostile.log" 2>&1 &
+pids+=($!)
+wait_for_port "$hostile_port"
+hostile=http://127.0.0.1:$hostile_port
+# An https server whose every answer redirects to the plain http one, with a certificate curl
+# trusts through CURL_CA_BUNDLE.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "$work/tls.key" -out "$work/tls.crt" >/dev/null 2>&1
+tls_port=$(free_port)
+python3 tests/install/hostile_http.py "$tls_port" "$work/tls.crt" "$work/tls.key" "$port" >"$work/tls.log" 2>&1 &
+pids+=($!)
+wait_for_port "$tls_port"
 echo "serving $www on $server (version $version)"
 
 # Tool directories: the PATH a machine with only some tools would have.
@@ -128,13 +151,21 @@ tools() { # dir tool...: symlinks to the named tools
     mkdir -p "$dir"
     for tool in "$@"; do ln -sf "$(command -v "$tool")" "$dir/$tool"; done
 }
-common=(uname sha256sum tar xz mktemp id sed awk tail grep basename dirname rm mkdir cp chmod mv readlink cat head)
+common=(uname sha256sum tar xz mktemp id sed awk tail grep basename dirname rm mkdir cp chmod mv readlink cat head
+    wc tr ls timeout)
 tools "$work/with-curl" curl "${common[@]}"
 tools "$work/with-wget" wget "${common[@]}"
 tools "$work/no-downloader" "${common[@]}"
 no_hasher=()
 for tool in "${common[@]}"; do [ "$tool" = sha256sum ] || no_hasher+=("$tool"); done
 tools "$work/no-hasher" curl "${no_hasher[@]}"
+no_xz=()
+for tool in "${common[@]}"; do [ "$tool" = xz ] || no_xz+=("$tool"); done
+tools "$work/no-xz" curl "${no_xz[@]}"
+# A tar that fails for a reason of its own, with xz there.
+mkdir -p "$work/badtar"
+printf '#!/bin/sh\necho "tar: unpack: Cannot write: No space left on device" >&2\nexit 2\n' >"$work/badtar/tar"
+chmod +x "$work/badtar/tar"
 # A machine this archive is not for.
 mkdir -p "$work/freebsd" "$work/riscv"
 # shellcheck disable=SC2016 # the fake's own $1
@@ -143,13 +174,22 @@ printf '#!/bin/sh\n[ "$1" = -s ] && echo FreeBSD || echo amd64\n' >"$work/freebs
 printf '#!/bin/sh\n[ "$1" = -s ] && echo Linux || echo riscv64\n' >"$work/riscv/uname"
 chmod +x "$work/freebsd/uname" "$work/riscv/uname"
 
-# install SHELL TOOLS BASE DIR [ARGS...]: runs the installer; stderr in $work/err, exit in $rc.
+# install SHELL TOOLS BASE DIR [ARGS...]: runs the installer; stderr in $work/err, exit in $rc;
+# its temporary directory in $work/tmp; ECR_LOGIN_DOWNLOAD_TIMEOUT from $download_timeout.
+mkdir -p "$work/tmp"
+download_timeout=
 install() {
     local shell=$1 tooldir=$2 base=$3 to=$4
     shift 4
     rc=0
-    ECR_LOGIN_BASE_URL=$base PATH=$tooldir HOME=$work/home "$(command -v "$shell")" \
-        scripts/install.sh --to "$to" "$@" >"$work/out" 2>"$work/err" || rc=$?
+    ECR_LOGIN_BASE_URL=$base ECR_LOGIN_DOWNLOAD_TIMEOUT=$download_timeout PATH=$tooldir HOME=$work/home \
+        TMPDIR=$work/tmp "$(command -v "$shell")" scripts/install.sh --to "$to" "$@" >"$work/out" 2>"$work/err" || rc=$?
+}
+# no_temp NAME: the last run left nothing in its temporary directory.
+no_temp() {
+    local left
+    left=$(ls -A "$work/tmp")
+    [ -z "$left" ] && pass "$1: nothing left in TMPDIR" || fail "$1: left in TMPDIR: $left"
 }
 # refused NAME PATTERN DIR: the last run failed with exactly one error line matching PATTERN
 # and left DIR as it was ($work/before lists it).
@@ -208,6 +248,17 @@ for shell in dash bash; do
         snapshot "$fresh"
         install "$shell" "$tooldir" "$server/tampered/releases" "$fresh"
         [ ! -e "$fresh" ] && pass "a refused install creates no --to dir" || fail "$fresh was created"
+
+        # Answers that never end: cut off at the size or the time limit.
+        snapshot "$to"
+        install "$shell" "$tooldir" "$hostile/endless/releases" "$to"
+        refused "an endless download" "cannot download $hostile/endless/releases/latest/download/$archive: larger than 104857600 bytes" "$to"
+        no_temp "an endless download"
+        download_timeout=3
+        install "$shell" "$tooldir" "$hostile/trickle/releases" "$to"
+        download_timeout=
+        refused "a trickling download" "cannot download $hostile/trickle/releases/latest/download/$archive: no complete answer within 3 seconds" "$to"
+        no_temp "a trickling download"
     done
 
     say "$shell: piped, as docs/installation.md says"
@@ -249,6 +300,64 @@ for shell in dash bash; do
         pass "--help"
     else
         fail "--help"
+    fi
+
+    say "$shell: what a hostile mirror or a careless --to could do"
+    to=$work/$shell-hostile/bin
+    mkdir -p "$to"
+    echo "the previous binary" >"$to/$name"
+    snapshot "$to"
+    install "$shell" "$work/with-curl" "$server/good/releases" "$to" --version v
+    refused "--version v is no version (not the latest)" "'v' is not a version" "$to"
+    install "$shell" "$work/with-curl" "$server/hostile/releases" "$to"
+    if grep -q "$(printf '\033')" "$work/err"; then
+        fail "a server's escape sequence reached the terminal: $(cat -v "$work/err")"
+    else
+        refused "a server's escape sequences are shown as '?'" "checksum of 'other?]0;owned?.tar.xz'" "$to"
+    fi
+    install "$shell" "$work/with-curl" "http://mirror-user:hunter2@127.0.0.1:$port/good/releases" "$to" --version 9.9.9
+    if grep -q hunter2 "$work/err"; then
+        fail "the mirror's password is in a message: $(cat "$work/err")"
+    else
+        refused "a mirror's user and password are left out of messages" "HTTP 404 for http://\*\*\*@127.0.0.1:$port/" "$to"
+    fi
+    for scheme in https HTTPS; do
+        rc=0
+        CURL_CA_BUNDLE=$work/tls.crt ECR_LOGIN_BASE_URL=$scheme://127.0.0.1:$tls_port/good/releases PATH=$work/with-curl \
+            HOME=$work/home TMPDIR=$work/tmp "$(command -v "$shell")" scripts/install.sh --to "$to" >"$work/out" 2>"$work/err" || rc=$?
+        refused "$scheme:// redirected to http: not followed" "cannot download $scheme://127.0.0.1:$tls_port/good/releases/latest/download/$archive: " "$to"
+    done
+    install "$shell" "$work/badtar:$work/with-curl" "$server/good/releases" "$to"
+    if grep -q "xz support" "$work/err"; then
+        fail "tar's own failure blamed on xz: $(cat "$work/err")"
+    else
+        refused "tar's own failure, named" "cannot unpack $archive: tar: unpack: Cannot write: No space left on device" "$to"
+    fi
+    install "$shell" "$work/no-xz" "$server/good/releases" "$to"
+    refused "no xz for GNU tar" "cannot unpack $archive: tar (child): xz: Cannot exec.*(there is no xz on the PATH" "$to"
+    shared=$work/$shell-shared
+    mkdir -p "$shared"
+    chmod 0777 "$shared"
+    snapshot "$shared"
+    install "$shell" "$work/with-curl" "$server/good/releases" "$shared"
+    refused "a --to dir others can write to" "refusing to install into $shared: other users can write to it" "$shared"
+    if [ "$(id -u)" = 0 ]; then
+        theirs=$work/$shell-theirs
+        mkdir -p "$theirs"
+        chown 65534 "$theirs"
+        snapshot "$theirs"
+        install "$shell" "$work/with-curl" "$server/good/releases" "$theirs"
+        refused "a --to dir of another user" "refusing to install into $theirs: it belongs to another user (uid 65534)" "$theirs"
+    fi
+    to=$work/$shell-umask/bin
+    saved_umask=$(umask)
+    umask 000
+    install "$shell" "$work/with-curl" "$server/good/releases" "$to"
+    umask "$saved_umask"
+    if [ "$rc" = 0 ] && [ "$(stat -c %A "$to" | cut -c9)" != w ]; then
+        pass "under umask 000, the --to dir it creates is not writable by others"
+    else
+        fail "umask 000: exit $rc, $(stat -c %A "$to" 2>&1): $(cat "$work/err")"
     fi
 
     say "$shell: where docker finds it"
@@ -346,6 +455,62 @@ action ECR_LOGIN_REGISTRIES="$east" ECR_LOGIN_VERSION=9.9.9 sh scripts/action/ru
 action ECR_LOGIN_REGISTRIES="$east" ECR_LOGIN_BASE_URL="$server/tampered/releases" sh scripts/action/run.sh
 [ "$rc" != 0 ] && grep -q "refusing $archive" "$work/err" && [ ! -e "$runner/temp/$name/$name" ] && [ ! -s "$runner/path" ] &&
     pass "tampered archive: refused, nothing installed or put on the PATH" || fail "tampered, action: $(cat "$work/err")"
+
+say "the action's inputs, as an attacker would write them"
+# nothing_done NAME PATTERN: the last run failed with PATTERN before it installed, configured or
+# wrote anything.
+nothing_done() {
+    if [ "$rc" != 0 ] && grep -q -- "$2" "$work/err" && [ ! -e "$runner/temp/$name" ] && [ ! -e "$runner/docker" ] &&
+        [ ! -s "$runner/path" ] && [ ! -s "$runner/output" ] && [ ! -e "$runner/home/.config" ]; then
+        pass "$1: refused, nothing installed or written"
+    else
+        fail "$1: exit $rc: $(cat "$work/err"); $(find "$runner" -mindepth 1 -not -empty | head -5)"
+    fi
+}
+evil=$work/evil-docker-config
+action ECR_LOGIN_REGISTRIES="$east --docker-config=$evil" ECR_LOGIN_FALLBACK_HELPER=pass sh scripts/action/run.sh
+nothing_done "a registry word that is an option" "input 'registries' holds '--docker-config=$evil', which would be taken as an option"
+[ ! -e "$evil" ] && pass "no docker config where the option pointed" || fail "a docker config was written at $evil"
+# shellcheck disable=SC2016 # inputs, which must never be expanded
+for word in '$(touch pwned)' '`id`' '*' 'a;b' '"x"' '::stop-commands::x'; do
+    action ECR_LOGIN_REGISTRIES="$east $word" sh scripts/action/run.sh
+    nothing_done "registry word $word" "input 'registries' holds '.*', which is not a registry host"
+done
+action ECR_LOGIN_REGISTRIES="$east$(printf '\r')" sh scripts/action/run.sh
+if [ "$rc" = 0 ] && [ "$(output registry)" = "$east" ] && ! grep -q "$(printf '\r')" "$runner/output" "$work/out"; then
+    pass "a CR after a registry (a CRLF input) separates, and reaches no output or log line"
+else
+    fail "CR: exit $rc: $(cat -v "$runner/output" "$work/out" "$work/err")"
+fi
+action ECR_LOGIN_REGISTRIES="HTTPS://$east" sh scripts/action/run.sh
+if [ "$rc" = 0 ] && [ "$(output registry)" = "$east" ] && [ -n "$(output "docker_password_$(suffix "$east")")" ]; then
+    pass "a scheme in capitals: the outputs are named after the host"
+else
+    fail "HTTPS://: exit $rc: $(cat "$runner/output" "$work/err")"
+fi
+for pair in "ECR_LOGIN_MASK_PASSWORD=maybe" "ECR_LOGIN_FALLBACK_HELPER=pass!" "ECR_LOGIN_VERSION=0.1"; do
+    action ECR_LOGIN_REGISTRIES="$east" "$pair
+::stop-commands::forged" sh scripts/action/run.sh
+    if [ "$rc" != 0 ] && ! grep -Eq '^[[:space:]]*::' "$work/err" "$work/out"; then
+        pass "${pair%%=*} with a newline: no forged workflow command in the log"
+    else
+        fail "${pair%%=*}: exit $rc: $(cat "$work/out" "$work/err")"
+    fi
+done
+for bad in v 1.0/../../x '-1' '0.1?x=1'; do
+    action ECR_LOGIN_REGISTRIES="$east" ECR_LOGIN_VERSION="$bad" sh scripts/action/run.sh
+    nothing_done "version '$bad'" "input 'version' is '$bad'"
+done
+config=$work/runner-$((runs + 1))/home/.config/$name/config.toml
+mkdir -p "$(dirname "$config")"
+printf 'fallback_helper = "desktop"\n' >"$config"
+action ECR_LOGIN_REGISTRIES="$east example.com" ECR_LOGIN_FALLBACK_HELPER=pass sh scripts/action/run.sh
+if [ "$rc" != 0 ] && grep -q '"example.com" is not an ECR registry host' "$work/err" &&
+    [ "$(cat "$config")" = 'fallback_helper = "desktop"' ] && [ ! -e "$runner/docker" ] && [ ! -s "$runner/path" ]; then
+    pass "a registry the binary refuses: the helper's config, docker's and GITHUB_PATH as they were"
+else
+    fail "refused by the binary: exit $rc: $(cat "$work/err"); config: $(cat "$config")"
+fi
 
 say "fallback helper"
 config=$work/runner-$((runs + 1))/home/.config/$name/config.toml
