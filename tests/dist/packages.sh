@@ -69,6 +69,24 @@ done
 [ -z "$(field "$control" Depends)" ] || fail "a static binary depends on nothing: Depends $(field "$control" Depends)"
 ok "control: $name $version $deb_arch, Conflicts/Replaces/Provides $go_helper"
 
+# Nothing of ours runs as root when the package is installed, upgraded or removed, and dpkg
+# keeps no file of ours as configuration: the control area holds the control file (and the
+# md5sums, which dpkg otherwise computes itself at unpacking), nothing else.
+extra=$(dpkg-deb --ctrl-tarfile "$deb" | tar -t | sed 's|^\./||; /^$/d' | grep -vxE 'control|md5sums' || true)
+[ -z "$extra" ] || fail "the .deb's control area holds more than control and md5sums: $extra"
+ok "the .deb: no maintainer script, trigger or conffile"
+
+# Every entry root's, none set-id, sticky or writable by anyone but root: the binary and the
+# directories 0755, every other file 0644; nothing but files and directories.
+bad=$(dpkg-deb --fsys-tarfile "$deb" | tar -tv --numeric-owner | awk -v bin="./usr/bin/$name" '
+    $2 != "0/0" { print; next }
+    $1 == "drwxr-xr-x" { next }
+    $1 == "-rwxr-xr-x" && $6 == bin { next }
+    $1 == "-rw-r--r--" && $6 != bin { next }
+    { print }')
+[ -z "$bad" ] || fail "entries of the .deb with another owner or mode: $bad"
+ok "the .deb: every entry root's; the binary and the directories 0755, other files 0644"
+
 root=$work/deb-root
 mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates"
 touch "$root/var/lib/dpkg/status"
@@ -83,6 +101,17 @@ ok "dpkg -i swaps out $go_helper"
 out=$("${runner[@]}" "$root/usr/bin/$name" version) || fail "usr/bin/$name version failed"
 [ "$out" = "$name $version" ] || fail "usr/bin/$name version says '$out'"
 ok "usr/bin/$name runs: $out"
+
+# dpkg --verify (and debsums) tell an installed file that was altered: the binary, here.
+# (cargo-deb writes no md5sums; dpkg computes them when it unpacks the package.)
+verify=$("${dpkg_root[@]}" --verify "$name" 2>&1) || true
+[ -z "$verify" ] || fail "dpkg --verify finds the fresh install changed: $verify"
+cp -p "$root/usr/bin/$name" "$work/binary"
+printf 'x' >>"$root/usr/bin/$name"
+verify=$("${dpkg_root[@]}" --verify "$name" 2>&1) || true
+grep -qE "^..5.* /usr/bin/$name\$" <<<"$verify" || fail "dpkg --verify does not see usr/bin/$name altered: '$verify'"
+mv "$work/binary" "$root/usr/bin/$name"
+ok "dpkg --verify sees an altered usr/bin/$name"
 
 # Each place is the one the tool itself searches on this system, mapped into the scratch root.
 grep -qx /usr/share/man <<<"$(manpath -g | tr : '\n')" || fail "man does not search /usr/share/man here"
@@ -139,6 +168,19 @@ requires=$(rpm -qp --requires "$rpm" 2>/dev/null | grep -v '^rpmlib(' || true)
 [ -z "$requires" ] || fail "a static binary requires nothing but rpm's own features, not: $requires"
 ok "rpm: $r_name-$r_version-$r_release.$r_arch, conflicts with and obsoletes $go_helper, requires nothing"
 
+# As for the .deb: no scriptlet or trigger; every file root's, the binary 0755, others 0644,
+# none a config file (FILEFLAGS bit 1) that rpm would keep or save as .rpmsave.
+scripts=$(rpm -qp --scripts --triggers "$rpm" 2>/dev/null)
+[ -z "$scripts" ] || fail "the .rpm has scriptlets or triggers: $scripts"
+bad=$(rpm -qp --qf '[%{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILEFLAGS} %{FILENAMES}\n]' "$rpm" 2>/dev/null |
+    awk -v bin="/usr/bin/$name" '
+    $2 != "root:root" || $3 % 2 == 1 { print; next }
+    $1 == "-rwxr-xr-x" && $4 == bin { next }
+    $1 == "-rw-r--r--" && $4 != bin { next }
+    { print }')
+[ -z "$bad" ] || fail "files of the .rpm with another owner, mode or flag: $bad"
+ok "the .rpm: no scriptlet or trigger; every file root's, not config; the binary 0755, others 0644"
+
 rpm_root=$work/rpm-root
 mkdir -p "$rpm_root"
 quiet_rpm -i --root "$rpm_root" --nodeps "$go_rpm"
@@ -162,3 +204,12 @@ ok "rpm -qlp: the .deb's $(wc -l <"$work/deb-files") files"
 cmp -s "$rpm_root/usr/bin/$name" "$root/usr/bin/$name" || fail "the .rpm and the .deb hold different binaries"
 zsh_loads "$rpm_root/usr/share/zsh/site-functions"
 ok "the .rpm's binary is the .deb's; its zsh completion loads from site-functions"
+
+# Removal takes every file away (rpm's database aside, which newer rpm keeps under usr/).
+"${dpkg_root[@]}" -r "$name" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log" >&2; fail "dpkg -r failed"; }
+left=$(cd "$root" && if [ -d usr ]; then find usr ! -type d; fi)
+[ -z "$left" ] || fail "dpkg -r leaves $left"
+quiet_rpm -e --root "$rpm_root" --nodeps "$name" || fail "rpm -e failed"
+left=$(cd "$rpm_root" && if [ -d usr ]; then find usr -path usr/lib/sysimage -prune -o ! -type d -print; fi)
+[ -z "$left" ] || fail "rpm -e leaves $left"
+ok "dpkg -r and rpm -e remove every file"
