@@ -12,6 +12,10 @@
 //! passphrase prompt can read the terminal; so at the deadline we find our descendants by their
 //! parent ids and kill them.
 //!
+//! A child that its parent left behind (`(cmd &)` in a script, a double fork) would be handed
+//! to init and out of that walk's sight, so before a fetch we make ourselves the "subreaper"
+//! that such orphans are handed to instead ([`adopt_orphans`]).
+//!
 //! Killing every descendant is right because this is a short-lived, single-purpose process: at
 //! the deadline of a fetch, whatever it has started belongs to that fetch (the fallback helper
 //! only ever runs for hosts that are not ECR, never during one). Except a program that left
@@ -117,6 +121,19 @@ pub fn kill_descendants() -> usize {
 pub fn kill_descendants() -> usize {
     0
 }
+
+/// Makes this process the one that orphans among its descendants are handed to (Linux's
+/// "child subreaper"), so that a `credential_process` that detached a child (`(cmd &)`, a
+/// double fork) cannot hide it from [`kill_descendants`]: the orphan's parent becomes us, not
+/// init. Best effort: without it only the orphans stay out of reach, as before.
+#[cfg(target_os = "linux")]
+pub fn adopt_orphans() {
+    let _ = rustix::process::set_child_subreaper(Some(rustix::process::getpid()));
+}
+
+/// Not available: see the module documentation.
+#[cfg(not(target_os = "linux"))]
+pub fn adopt_orphans() {}
 
 /// A process as `/proc` shows it.
 #[cfg(target_os = "linux")]

@@ -150,14 +150,25 @@ fn ignore_creds_storage(env: &Env) -> bool {
     }
 }
 
+/// The longest `AWS_ECR_TIMEOUT`: far beyond any fetch, and small enough that every deadline
+/// computed from it is a time the clock can hold (a huge value would overflow the deadline and
+/// abort the process with no answer for the client).
+const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
 /// `AWS_ECR_TIMEOUT`: a duration such as `15s`, `500ms`, `2m`, or plain seconds.
 fn timeout(env: &Env) -> Result<Duration, Error> {
-    match env.get("AWS_ECR_TIMEOUT") {
-        None => Ok(DEFAULT_TIMEOUT),
-        Some(v) => parse_duration(v).filter(|d| !d.is_zero()).ok_or_else(|| {
-            Error::Config(format!("AWS_ECR_TIMEOUT={v:?} is not a duration (try 15s)"))
-        }),
+    let Some(v) = env.get("AWS_ECR_TIMEOUT") else {
+        return Ok(DEFAULT_TIMEOUT);
+    };
+    let timeout = parse_duration(v).filter(|d| !d.is_zero()).ok_or_else(|| {
+        Error::Config(format!("AWS_ECR_TIMEOUT={v:?} is not a duration (try 15s)"))
+    })?;
+    if timeout > MAX_TIMEOUT {
+        return Err(Error::Config(format!(
+            "AWS_ECR_TIMEOUT={v:?} is longer than a day (try 15s)"
+        )));
     }
+    Ok(timeout)
 }
 
 /// `AWS_ECR_CACHE_DIR`, else the platform cache directory's; `None` when disabled.
@@ -196,6 +207,20 @@ mod tests {
             r#"ecr-login: AWS_ECR_TIMEOUT="soon" is not a duration (try 15s)"#
         );
         assert!(t("0").is_err());
+        assert_eq!(t("24h").unwrap(), MAX_TIMEOUT);
+        // Beyond what a deadline can hold: an error, not an overflow.
+        for huge in [
+            "18446744073709551615",
+            "9223372036854775807",
+            "500000000000y",
+            "25h",
+        ] {
+            assert_eq!(
+                t(huge).unwrap_err().to_string(),
+                format!("ecr-login: AWS_ECR_TIMEOUT={huge:?} is longer than a day (try 15s)")
+            );
+            assert!(Settings::load(&Env::from_pairs([("AWS_ECR_TIMEOUT", huge)])).is_err());
+        }
     }
 
     #[test]

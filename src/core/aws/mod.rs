@@ -106,6 +106,8 @@ pub fn fetch_traced(
     trace: &mut Trace,
 ) -> Result<Token, Error> {
     files::check_environment(env)?;
+    // Before anything is started: what a credential_process detaches stays ours to stop.
+    crate::process::adopt_orphans();
     let (registry_, env_, options_) = (registry.clone(), env.clone(), options.clone());
     // The fetch's own timeout fires at the deadline and answers at once; the grace only lets
     // that answer, with its better cause, arrive before the watchdog's.

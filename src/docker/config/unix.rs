@@ -81,7 +81,9 @@ impl Target {
         let root = rustix::process::geteuid().is_root();
         let dir = self.place.dir();
         let (mode, owner) = match &self.old {
-            Some(old) => (old.mode() & 0o7777, owner_to_keep(old.uid(), old.gid())),
+            // The permission bits only: root re-applying a set-id bit to a data file it writes
+            // for someone else gives nothing, and is not root's to do.
+            Some(old) => (old.mode() & 0o777, owner_to_keep(old.uid(), old.gid())),
             None => (0o600, root.then_some((dir.stat.st_uid, dir.stat.st_gid))),
         };
         let (temp_name, temp) = create_temp(&dir.fd)?;
@@ -109,20 +111,28 @@ impl Target {
 
     /// Makes the directories the walk did not find, each opened from its parent's handle. As
     /// root, each is given to its parent's owner: `~/.docker` made for a user is the user's.
+    ///
+    /// A directory that appeared since the walk is someone else's, as a file that appeared
+    /// would be; and the one opened after the mkdir must still be the new one (ours, private,
+    /// empty) before anything is given away or written in it: a user who swaps another
+    /// directory in between must not get root to hand it over with what it holds.
     fn make_missing_dirs(&mut self) -> Result<(), String> {
         let root = rustix::process::geteuid().is_root();
         for name in std::mem::take(&mut self.place.missing) {
             let parent = self.place.dir();
             let path = self.place.path().with_file_name(&name);
-            let made = match rustix::fs::mkdirat(&parent.fd, &name, Mode::RWXU) {
-                Ok(()) => true,
-                Err(Errno::EXIST) => false,
+            match rustix::fs::mkdirat(&parent.fd, &name, Mode::RWXU) {
+                Ok(()) => {}
+                Err(Errno::EXIST) => return Err(self.changed()),
                 Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
-            };
+            }
             let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
             let fd = rustix::fs::openat(&parent.fd, &name, flags, Mode::empty())
                 .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-            if made && root {
+            if !just_made(&fd) {
+                return Err(self.changed());
+            }
+            if root {
                 let (uid, gid) = (parent.stat.st_uid, parent.stat.st_gid);
                 if let Err(e) = std::os::unix::fs::fchown(&fd, Some(uid), Some(gid)) {
                     // Not left behind as root's in someone else's directory.
@@ -166,6 +176,23 @@ impl Target {
             self.shown.display()
         )
     }
+}
+
+/// True when the directory open at `fd` is one this process has just made: its owner, no
+/// access for anyone else (`mkdirat` made it 0700, less the umask), and nothing in it.
+fn just_made(fd: &OwnedFd) -> bool {
+    let Ok(stat) = rustix::fs::fstat(fd) else {
+        return false;
+    };
+    if stat.st_uid != rustix::process::geteuid().as_raw() || stat.st_mode & 0o7077 != 0 {
+        return false;
+    }
+    let Ok(entries) = rustix::fs::Dir::read_from(fd) else {
+        return false;
+    };
+    entries
+        .filter_map(Result::ok)
+        .all(|entry| matches!(entry.file_name().to_bytes(), b"." | b".."))
 }
 
 /// The same file: device and inode.
@@ -255,6 +282,12 @@ mod tests {
         let meta = fs::metadata(&path).unwrap();
         assert_eq!(meta.permissions().mode() & 0o7777, 0o664);
         assert_eq!(meta.uid(), rustix::process::geteuid().as_raw());
+
+        // Set-id bits are not carried over to the file written in its place.
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o6664)).unwrap();
+        add_cred_helpers(&path, &["other.ecr.aws".into()]).unwrap();
+        let meta = fs::metadata(&path).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o7777, 0o664);
     }
 
     #[test]
@@ -309,6 +342,20 @@ mod tests {
             "{err}"
         );
         assert_eq!(fs::read_to_string(&new).unwrap(), "{}");
+
+        // So is a directory that appears where configure was to make one: nothing is written
+        // in it (as root, it would have been given to the parent's owner with what it holds).
+        let late = dir.path().join("late/config.json");
+        let mut target = Target::open(&late).unwrap();
+        assert!(target.read(1024).unwrap().is_none());
+        fs::create_dir(dir.path().join("late")).unwrap();
+        fs::write(dir.path().join("late/theirs"), "root's").unwrap();
+        let err = target.replace(b"{\"ours\": 1}").unwrap_err();
+        assert!(
+            err.contains("changed while configure was editing it"),
+            "{err}"
+        );
+        assert!(!late.exists());
     }
 
     #[test]

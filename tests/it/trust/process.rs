@@ -99,6 +99,39 @@ fn a_hung_credential_process_is_killed_with_its_children() {
     assert_gone(parent, child, "the credential_process");
 }
 
+/// A child the script left behind on purpose (`(cmd &)`: its parent exits at once, and the
+/// orphan would go to init) is stopped too: the helper adopts its descendants' orphans.
+#[test]
+fn an_orphan_the_credential_process_left_behind_is_killed_too() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("pw", 43_200)));
+    let sandbox = Sandbox::new()
+        .endpoints(&mock)
+        .env("AWS_ECR_TIMEOUT", format!("{TIMEOUT_SECS}s"));
+    let dir = sandbox.home.path();
+    let (parent_file, child_file) = (dir.join("parent.pid"), dir.join("child.pid"));
+    let orphan_file = dir.join("orphan.pid");
+    let _reaper = Reaper(vec![
+        parent_file.clone(),
+        child_file.clone(),
+        orphan_file.clone(),
+    ]);
+    let detach = format!("(sleep 300 & echo $! > '{}')\n", orphan_file.display());
+    credential_process(
+        &sandbox,
+        &(detach + &hang_with_child(&parent_file, &child_file)),
+    );
+
+    let run = sandbox.get(HOST);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.starts_with("ecr-login: timed out"), "{run:?}");
+    let parent = read_pid(&parent_file).expect("the credential_process ran");
+    let child = read_pid(&child_file).expect("the credential_process started its child");
+    let orphan = read_pid(&orphan_file).expect("the credential_process left an orphan");
+    assert_gone(parent, child, "the credential_process");
+    assert_gone(orphan, orphan, "the orphan");
+}
+
 #[test]
 fn a_hung_credential_process_is_killed_but_a_program_it_detached_is_left_alone() {
     let mock = EcrMock::start();
