@@ -216,12 +216,12 @@ spec:
       args:
         - kube-secret
         {{- range $r.registries }}
-        - {{ . | quote }}
+        - {{ required "refresher.registries: an ECR registry host in each item" . | quote }}
         {{- end }}
         - --name
         - {{ $r.secret.name | quote }}
         - --type
-        - {{ $r.secret.type | quote }}
+        - {{ required "refresher.secret.type: dockerconfigjson or basic-auth" $r.secret.type | quote }}
         {{- range (include "ecr-login.refresherNamespaces" $top | fromJsonArray) }}
         - --namespace
         - {{ . | quote }}
