@@ -232,11 +232,30 @@ REFUSED = [
     (["refresher.enabled=true", "refresher.registries={a.example}",
       "refresher.aws.identity=none", "refresher.namespaces={Flux_System}"], "namespaces"),
 ]
+# Node paths root writes at: refused by the schema and, with it skipped, by the templates.
+PATHS_REFUSED = [
+    (["kubeletPlugin.binDir=/opt/../etc"], "kubeletPlugin.binDir"),
+    (["kubeletPlugin.binDir=/opt/./bin"], "kubeletPlugin.binDir"),
+    (["kubeletPlugin.binDir=//"], "kubeletPlugin.binDir"),
+    (["kubeletPlugin.distribution=custom", "kubeletPlugin.binDir=/opt/bin",
+      "kubeletPlugin.configPath=/provider.json"], "kubeletPlugin.configPath"),
+    (["kubeletPlugin.distribution=custom", "kubeletPlugin.binDir=/opt/bin",
+      "kubeletPlugin.configPath=/etc/kubernetes/../provider.json"], "kubeletPlugin.configPath"),
+    (["kubeletPlugin.distribution=k3s", "kubeletPlugin.cacheDir=/var/lib/../../etc"], "kubeletPlugin.cacheDir"),
+]
+REFUSED += [(sets, named.split(".")[-1]) for sets, named in PATHS_REFUSED]
 for sets, named in REFUSED:
     for label, helm in HELMS.items():
         out = template(helm, "default", sets=sets)
         check(out.returncode != 0 and named in out.stderr,
               f"{label}: --set {' '.join(sets)} is refused, naming {named}"
+              + ("" if out.returncode != 0 else " (it rendered)"))
+for sets, named in PATHS_REFUSED:
+    for label, helm in HELMS.items():
+        out = run([helm, "template", "ecr-login", CHART, "--skip-schema-validation"]
+                  + [x for s_ in sets for x in ("--set", s_)])
+        check(out.returncode != 0 and named in out.stderr,
+              f"{label}: --set {' '.join(sets)} is refused by the templates too, naming {named}"
               + ("" if out.returncode != 0 else " (it rendered)"))
 
 # --- renderings ---------------------------------------------------------------------------------
