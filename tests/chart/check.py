@@ -26,6 +26,10 @@ Usage: check.py BINARY REPO_ROOT HELM3 HELM4
     each namespace it writes and no other; the CronJob Forbid; the restricted pod security
     standard; the AWS identity the values ask for; the first-run Job a post-install and
     post-upgrade hook running the CronJob's command with --exit-zero;
+- hostile values (newlines, `---` documents, block scalars, flow syntax, `{{ }}`, null) at every
+  value and the release's namespace: the schema refuses them wherever a name, path, ARN,
+  schedule or image goes, and with the schema skipped each render is refused or holds nothing
+  a benign one does not (no object, key or label more, no Role without its Secret's name);
 - NOTES.txt names objects the rendering holds, in the one command that checks them;
 - deploy/manifests/render.sh, run with each helm, gives the committed files byte for byte,
   and nothing else in deploy/ is a manifest.
