@@ -26,6 +26,10 @@ Usage: check.py BINARY REPO_ROOT HELM3 HELM4
     each namespace it writes and no other; the CronJob Forbid; the restricted pod security
     standard; the AWS identity the values ask for; the first-run Job a post-install and
     post-upgrade hook running the CronJob's command with --exit-zero;
+- hostile values (newlines, `---` documents, block scalars, flow syntax, `{{ }}`, null) at every
+  value and the release's namespace: the schema refuses them wherever a name, path, ARN,
+  schedule or image goes, and with the schema skipped each render is refused or holds nothing
+  a benign one does not (no object, key or label more, no Role without its Secret's name);
 - NOTES.txt names objects the rendering holds, in the one command that checks them;
 - deploy/manifests/render.sh, run with each helm, gives the committed files byte for byte,
   and nothing else in deploy/ is a manifest.
@@ -232,11 +236,30 @@ REFUSED = [
     (["refresher.enabled=true", "refresher.registries={a.example}",
       "refresher.aws.identity=none", "refresher.namespaces={Flux_System}"], "namespaces"),
 ]
+# Node paths root writes at: refused by the schema and, with it skipped, by the templates.
+PATHS_REFUSED = [
+    (["kubeletPlugin.binDir=/opt/../etc"], "kubeletPlugin.binDir"),
+    (["kubeletPlugin.binDir=/opt/./bin"], "kubeletPlugin.binDir"),
+    (["kubeletPlugin.binDir=//"], "kubeletPlugin.binDir"),
+    (["kubeletPlugin.distribution=custom", "kubeletPlugin.binDir=/opt/bin",
+      "kubeletPlugin.configPath=/provider.json"], "kubeletPlugin.configPath"),
+    (["kubeletPlugin.distribution=custom", "kubeletPlugin.binDir=/opt/bin",
+      "kubeletPlugin.configPath=/etc/kubernetes/../provider.json"], "kubeletPlugin.configPath"),
+    (["kubeletPlugin.distribution=k3s", "kubeletPlugin.cacheDir=/var/lib/../../etc"], "kubeletPlugin.cacheDir"),
+]
+REFUSED += [(sets, named.split(".")[-1]) for sets, named in PATHS_REFUSED]
 for sets, named in REFUSED:
     for label, helm in HELMS.items():
         out = template(helm, "default", sets=sets)
         check(out.returncode != 0 and named in out.stderr,
               f"{label}: --set {' '.join(sets)} is refused, naming {named}"
+              + ("" if out.returncode != 0 else " (it rendered)"))
+for sets, named in PATHS_REFUSED:
+    for label, helm in HELMS.items():
+        out = run([helm, "template", "ecr-login", CHART, "--skip-schema-validation"]
+                  + [x for s_ in sets for x in ("--set", s_)])
+        check(out.returncode != 0 and named in out.stderr,
+              f"{label}: --set {' '.join(sets)} is refused by the templates too, naming {named}"
               + ("" if out.returncode != 0 else " (it rendered)"))
 
 # --- renderings ---------------------------------------------------------------------------------
@@ -579,6 +602,352 @@ for name, namespace, values_files in scenarios:
         check(not any(d["kind"] in ("CronJob", "Job", "Role", "RoleBinding") for d in docs),
               f"{name}: no refresher when disabled")
     check_notes(name, namespace, values_files, docs)
+
+# --- hostile values -----------------------------------------------------------------------------
+# Values may come from someone with fewer rights than whoever installs (a tenant's GitOps
+# repository, a controller with cluster-admin): no value may add an object, a key (hostPID
+# beside priorityClassName), a label, or widen what the chart grants. Every string a value can
+# hold is tried at every place a value reaches, in values files as a user would write them
+# (block scalars, flow syntax). Helm's schema check is skipped for the rendering checks: the
+# templates alone must hold (a controller can skip it: Flux's disableSchemaValidation), and a
+# render the schema would let through is then the same render. The schema is checked on its own:
+# names, paths, ARNs, schedules and image references refuse anything beyond their syntax.
+ARN = "arn:aws:iam::123456789012:role/pull"
+AFFINITY_TERM = {"key": "k", "operator": "In", "values": ["v"]}
+HOSTILE_BASE = {
+    "image": {"repository": "registry.example:5000/mirror/ecr-login", "tag": "1.0",
+              "digest": "sha256:" + "0" * 64, "pullPolicy": "Always"},
+    "imagePullSecrets": ["pull"],
+    "fullnameOverride": "fo",
+    "commonLabels": {"team": "a"},
+    "kubeletPlugin": {
+        "enabled": True, "distribution": "custom", "binDir": "/opt/bin",
+        "configPath": "/etc/kubelet/provider.json", "writeConfig": True, "cacheDir": "/var/cache/ecr",
+        "serviceAccountTokens": True, "roleArn": ARN, "restoreOnStop": True, "restore": False,
+        "nodeSelector": {"pool": "a"},
+        "skipNodes": {"computeTypes": ["fargate"], "withLabels": ["skip"]},
+        "nodeAffinityExpressions": [dict(AFFINITY_TERM)],
+        "tolerations": [{"key": "k", "operator": "Equal", "value": "v", "effect": "NoSchedule",
+                         "tolerationSeconds": 5}],
+        "priorityClassName": "pc", "maxUnavailable": "25%",
+        "resources": {"requests": {"cpu": "1m"}, "limits": {"memory": "64Mi"}, "claims": [{"name": "c"}]},
+        "podAnnotations": {"a": "b"}, "podLabels": {"l": "v"},
+    },
+    "refresher": {
+        "enabled": True, "registries": ["r.example"], "namespaces": ["ns-a"],
+        "secret": {"name": "pull-secret", "type": "dockerconfigjson"},
+        "schedule": "17 */6 * * *", "firstRun": True,
+        "aws": {"identity": "irsa", "roleArn": ARN, "credentialsSecret": ""},
+        "env": [{"name": "E", "value": "v"}], "serviceAccount": {"annotations": {"a": "b"}},
+        "backoffLimit": 3, "activeDeadlineSeconds": 600, "successfulJobsHistoryLimit": 1,
+        "failedJobsHistoryLimit": 3, "nodeSelector": {"pool": "a"},
+        "tolerations": [{"key": "k", "operator": "Exists"}],
+        "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [{"matchExpressions": [dict(AFFINITY_TERM)]}]}}},
+        "priorityClassName": "pc",
+        "resources": {"requests": {"cpu": "1m"}, "limits": {"memory": "64Mi"}, "claims": [{"name": "c"}]},
+        "podAnnotations": {"a": "b"}, "podLabels": {"l": "v"},
+    },
+}
+# Maps whose keys are the user's: each key is tried too.
+# (Not resources': a renamed key brings the default's back, Helm merging maps.)
+KEYED = {("commonLabels",), ("kubeletPlugin", "nodeSelector"), ("kubeletPlugin", "podAnnotations"),
+         ("kubeletPlugin", "podLabels"), ("refresher", "nodeSelector"), ("refresher", "podAnnotations"),
+         ("refresher", "podLabels"), ("refresher", "serviceAccount", "annotations")}
+# Values the schema lets hold any text (each written by toYaml, as a string).
+FREE_TEXT = {("kubeletPlugin", "podAnnotations", "a"), ("refresher", "podAnnotations", "a"),
+             ("refresher", "serviceAccount", "annotations", "a"), ("refresher", "env", 0, "value"),
+             ("--namespace",)}
+KEY = "<key>"
+
+
+def leaves(node, path=()):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from leaves(v, path + (k,))
+        if path in KEYED:
+            yield path + (KEY,)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from leaves(v, path + (i,))
+    else:
+        yield path
+
+
+FREE_TEXT |= {p for p in leaves(HOSTILE_BASE) if p[:2] == ("refresher", "affinity")}
+
+# (path, context): where a value is read only in some setting, that setting.
+SECRET_IDENTITY = {("refresher", "aws", "identity"): "secret",
+                   ("refresher", "aws", "credentialsSecret"): "aws-keys"}
+IDENTITY = ("refresher", "aws", "identity")
+HOSTILE_CASES = [(p, {}) for p in leaves(HOSTILE_BASE) if p != IDENTITY]
+HOSTILE_CASES.append((("refresher", "aws", "credentialsSecret"), SECRET_IDENTITY))
+# Any identity but irsa leaves the IRSA annotation out: compared with none.
+HOSTILE_CASES.append((IDENTITY, {IDENTITY: "none"}))
+HOSTILE_CASES.append((("--namespace",), {}))
+
+
+def with_value(values, path, value):
+    values = copy.deepcopy(values)
+    node = values
+    for k in path[:-1]:
+        if k == KEY:
+            break
+        node = node[k]
+    if path[-1] == KEY:
+        [(k, v)] = node.items()
+        node.clear()
+        node[value] = v
+    else:
+        node[path[-1]] = value
+    return values
+
+
+def schema_leaves(node, path=()):
+    """The schema's leaf values: every place a user can write something."""
+    while "$ref" in node or "allOf" in node:
+        node = schema["definitions"][node["$ref"].split("/")[-1]] if "$ref" in node else node["allOf"][0]
+    if "properties" not in node:
+        yield path
+        return
+    for k, v in node["properties"].items():
+        yield from schema_leaves(v, path + (k,))
+
+
+for leaf in schema_leaves(schema):
+    if leaf == ("global",):
+        continue
+    check(any(p[:len(leaf)] == leaf for p, _ in HOSTILE_CASES),
+          f"hostile values: {'.'.join(leaf)} is tried")
+
+CRB = ("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: injected\n"
+       "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\n"
+       "subjects: [{kind: ServiceAccount, name: default, namespace: default}]")
+# A document that swallows the rest of the one the value was written into, so that the
+# injection above renders without a YAML error.
+SINK = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sink\nsink: |1\n"
+# Each at the indentation of one place a value is written (the DaemonSet's pod spec is at 6).
+# No empty string: one takes out what it would not add to, which within() allows anyway.
+HOSTILE = [f"x\n{' ' * n}hostPID: true\n---\n{CRB}\n---\n{SINK}" for n in range(0, 14, 2)]
+HOSTILE += [f"x{br}      hostPID: true" for br in ("\r\n", "\r", "\u0085", "\u2028")]
+HOSTILE += ["|\n  hostPID: true", ">-\n  x\n---\n" + CRB, "{hostPID: true}", "[hostPID, true]",
+            "hostPID: true", "- hostPID", "{{ .Release.Name }}", '{{ fail "template" }}', "&a x",
+            "*a", "!!binary aGk=", "'", '"', "x # c", "null", "true", "0x1F", "*", " x",
+            "/etc/../root", ".."]
+TYPES = {"str": str, "int": int, "float": float, "bool": bool, "NoneType": type(None)}
+# Places the templates check themselves, refusing any of these strings: each is tried alone
+# (with the first strings only), as its refusal would hide the others.
+CHECKED = {("kubeletPlugin", "distribution"), ("kubeletPlugin", "binDir"), ("kubeletPlugin", "configPath"),
+           ("kubeletPlugin", "cacheDir"), ("kubeletPlugin", "restore"), ("refresher", "namespaces", 0),
+           ("refresher", "secret", "name")}
+# Maps whose keys the values choose: only their number counts.
+USER_MAPS = {"labels", "annotations", "nodeSelector", "requests", "limits"}
+
+
+def shape(node, key=None):
+    if isinstance(node, dict):
+        if key in USER_MAPS:
+            return ("map", len(node))
+        return {k: shape(v, k) for k, v in node.items()}
+    if isinstance(node, list):
+        return [shape(v) for v in node]
+    return type(node).__name__
+
+
+def within(got, want):
+    """Nothing beyond the benign render's shape: no key it lacks, no longer list or label map,
+    a string where it has a scalar. A value may take something out (an empty string, a false
+    flag), never put something in."""
+    if isinstance(want, dict):
+        return isinstance(got, dict) and all(k in want and within(v, want[k]) for k, v in got.items())
+    if isinstance(want, list):
+        return isinstance(got, list) and len(got) <= len(want) and all(
+            any(within(g, w) for w in want) for g in got)
+    if isinstance(want, tuple):
+        return got == "NoneType" or isinstance(got, tuple) and got[0] == want[0] and got[1] <= want[1]
+    return got == want or (got == "str" and want in TYPES)
+
+
+class LiteralDumper(yaml.SafeDumper):
+    pass
+
+
+LiteralDumper.add_representer(str, lambda d, s: d.represent_scalar(
+    "tag:yaml.org,2002:str", s, style="|" if "\n" in s else None))
+
+
+def render_values(helm, values, namespace="hostile", skip_schema=True):
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        yaml.dump(values, f, Dumper=LiteralDumper, allow_unicode=True, sort_keys=False)
+    try:
+        out = run([helm, "template", "hostile", CHART, "--namespace", namespace, "--values", f.name]
+                  + (["--skip-schema-validation"] if skip_schema else []))
+    finally:
+        os.unlink(f.name)
+    if out.returncode != 0:
+        return None, out.stderr
+    try:
+        return [d for d in yaml.safe_load_all(out.stdout) if d], None
+    except yaml.YAMLError as e:
+        return None, f"not YAML: {e}"
+
+
+def safe_render(docs, benign):
+    """Why a render is more than the benign one's objects, or None."""
+    kinds = [d.get("kind") for d in docs]
+    if any(kinds.count(k) > [b["kind"] for b in benign].count(k) for k in kinds):
+        return f"kinds {kinds}"
+    for d in docs:
+        if not any(within(shape(d), shape(b)) for b in benign if b["kind"] == d["kind"]):
+            return f"{d['kind']} {d.get('metadata', {}).get('name')!r} has more than the benign render's"
+    return None
+
+
+def invariants(docs):
+    """Why a render grants more than the chart ever does, or None."""
+    for d in docs:
+        if d.get("kind") not in ALLOWED_KINDS:
+            return f"a {d.get('kind')}"
+        for rule in d.get("rules", []):
+            if set(rule.get("verbs", [])) - {"create"}:
+                names = rule.get("resourceNames")
+                if not (isinstance(names, list) and len(names) == 1 and isinstance(names[0], str)
+                        and re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", names[0])):
+                    return f"Role rules {rule}"
+        spec = pod_spec(d)
+        for v in (spec or {}).get("volumes", []):
+            path = v.get("hostPath", {}).get("path")
+            if not (isinstance(path, str) and path.startswith("/") and path.rstrip("/")
+                    and posixpath.normpath(path) == path.rstrip("/")):
+                return f"hostPath {path!r}"
+        for c in (spec or {}).get("containers", []):
+            if not all(isinstance(a, str) and a for a in c.get("args", [])):
+                return f"args {c.get('args')}"
+    return None
+
+
+def hostile_renders():
+    """Each payload at every place, with each helm: refused, or the benign render's objects.
+    A render tries them all at once, each place holding another payload, rotated from one
+    render to the next; a place a template checks (a path, the Secret's name) is tried alone,
+    and every place alone when a render is refused."""
+    from concurrent.futures import ThreadPoolExecutor
+    pool = ThreadPoolExecutor(max_workers=4)
+    failed = []
+    contexts = {}
+    for path, context in HOSTILE_CASES:
+        contexts.setdefault(tuple(sorted(context.items())), []).append(path)
+    for label, helm in HELMS.items():
+        for ctx, paths in contexts.items():
+            base = HOSTILE_BASE
+            for p_, v in ctx:
+                base = with_value(base, p_, v)
+            benign, err = render_values(helm, base)
+            if not check(benign is not None and not invariants(benign),
+                         f"{label}: hostile values: the benign base renders"
+                         + (f": {err or invariants(benign)}" if benign is None or invariants(benign) else "")):
+                continue
+
+            def one(assigned):
+                values, namespace = base, "hostile"
+                for p_, payload in assigned:
+                    if p_ == ("--namespace",):
+                        namespace = payload
+                    else:
+                        values = with_value(values, p_, payload)
+                docs, err = render_values(helm, values, namespace)
+                if docs is None:
+                    return "refused", err
+                why = safe_render(docs, benign) or invariants(docs)
+                return ("unsafe", why) if why else ("safe", None)
+
+            def report(assigned, why):
+                failed.append(f"{label}: " + ", ".join(
+                    f"{'.'.join(map(str, p_))} = " + (f"HOSTILE[{HOSTILE.index(v)}]" if v in HOSTILE else repr(v))
+                    for p_, v in assigned) + f": {why}"[:300])
+
+            together = [p_ for p_ in paths if p_ not in CHECKED]
+            batches = [[(p_, HOSTILE[(i + k) % len(HOSTILE)]) for i, p_ in enumerate(together)]
+                       for k in range(len(HOSTILE))]
+            singles = [[(p_, h)] for p_ in paths if p_ in CHECKED for h in HOSTILE[:8]]
+            for assigned, (r, why) in zip(batches + singles, pool.map(one, batches + singles)):
+                if r == "unsafe" and len(assigned) == 1:
+                    report(assigned, why)
+                elif r != "safe":
+                    # Some place refused this combination, or let something through: each alone.
+                    found = False
+                    for single, (r1, why1) in zip(assigned, pool.map(lambda a: one([a]), assigned)):
+                        if r1 == "unsafe":
+                            found = True
+                            report([single], why1)
+                    if r == "unsafe" and not found:
+                        report(assigned, why)
+            # The null of a values file removes the default: refused, or nothing widened. The
+            # templates are the same to both helms: once is enough.
+            nulls = [p_ for p_ in paths if p_ != ("--namespace",) and p_[-1] != KEY and helm == helm4]
+            for p_, (docs, err) in zip(nulls, pool.map(
+                    lambda p_: render_values(helm, with_value(base, p_, None)), nulls)):
+                why = docs is not None and invariants(docs)
+                if why:
+                    report([(p_, None)], why)
+    pool.shutdown()
+    check(not failed, f"hostile values: {len(HOSTILE)} strings at {len(HOSTILE_CASES)} places and null, "
+          f"each refused or rendering only the chart's objects" + "".join(f"\n    {f}" for f in failed[:40])
+          + (f"\n    ... {len(failed) - 40} more" if len(failed) > 40 else ""))
+
+
+def go_patterns(schema_):
+    """A validator whose patterns match like Go's (helm's): `$` at the very end, not before
+    a final newline as in Python."""
+    def pattern(validator, patrn, instance, _):
+        if validator.is_type(instance, "string") and not re.search(re.sub(r"\$$", r"\\Z", patrn), instance):
+            yield jsonschema.ValidationError(f"{instance!r} does not match {patrn!r}")
+    return jsonschema.validators.extend(jsonschema.Draft7Validator, {"pattern": pattern})(schema_)
+
+
+def hostile_schema():
+    """The schema refuses a line break or YAML or template syntax in every value but free text."""
+    go = go_patterns(schema)
+    syntax = re.compile(r"[\n\r\u0085\u2028{}\[\]|>&*!'\"#%`\\\t]|^ | $")
+    payloads = [h for h in HOSTILE if syntax.search(h)]
+    let_through = []
+    for path, context in HOSTILE_CASES:
+        if path in FREE_TEXT:
+            continue
+        base = HOSTILE_BASE
+        for p_, v in context.items():
+            base = with_value(base, p_, v)
+        for payload in payloads:
+            if go.is_valid(merged(defaults, with_value(base, path, payload))):
+                let_through.append(f"{'.'.join(map(str, path))} = {payload!r}")
+    check(go.is_valid(merged(defaults, HOSTILE_BASE)), "hostile values: the benign base meets the schema")
+    check(not let_through, f"values.schema.json refuses {len(payloads)} strings with line breaks or "
+          f"YAML or template syntax in every value but annotations, env values and affinity"
+          + "".join(f"\n    {f}" for f in let_through[:40]))
+    # And helm's own validators (each helm has its own) say so, naming the value.
+    from concurrent.futures import ThreadPoolExecutor
+    cases = [(p_, c) for p_, c in HOSTILE_CASES if p_ not in FREE_TEXT]
+    payload = HOSTILE[3]  # the indentation of the DaemonSet's pod spec
+
+    def refused(job):
+        helm, (path, context) = job
+        values = HOSTILE_BASE
+        for p_, v in context.items():
+            values = with_value(values, p_, v)
+        docs, err = render_values(helm, with_value(values, path, payload), skip_schema=False)
+        named = [k for k in path if isinstance(k, str) and k != KEY][-1]
+        # helm 4 names a map by its key's refusal alone.
+        return docs is None and (named in err or path[-1] == KEY and "invalid propertyName" in err)
+    jobs = [(helm, case) for helm in HELMS.values() for case in cases]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        passed = list(pool.map(refused, jobs))
+    missed = [f"{os.path.basename(h)}: {'.'.join(map(str, c[0]))}" for (h, c), ok in zip(jobs, passed) if not ok]
+    check(not missed, f"helm 3 and helm 4 refuse a value holding a `---` document at each of "
+          f"{len(cases)} places, naming it" + "".join(f"\n    {m}" for m in missed))
+
+
+hostile_schema()
+hostile_renders()
 
 # --- the generated manifests --------------------------------------------------------------------
 for label, helm in HELMS.items():

@@ -10,20 +10,41 @@ for the longest suffix within Kubernetes' limits (a CronJob's name: 52). */}}
 {{- end -}}
 {{- end -}}
 
+{{/* Every scalar a value or the release reaches is written quoted (or as JSON), so that no
+value, whatever it holds (a newline, `---`, flow syntax), can add a key or an object. */}}
 {{- define "ecr-login.selectorLabels" -}}
-app.kubernetes.io/name: {{ .Chart.Name }}
-app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/name: {{ .Chart.Name | quote }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
+{{- end -}}
+
+{{/* Labels of the values (commonLabels, podLabels) after the chart's own: a key of the
+chart's would come twice, the last one winning, and could take a pod out of its selector.
+Called with dict "labels", "reserved" (the chart's keys there) and "what" (the value's name). */}}
+{{- define "ecr-login.userLabels" -}}
+{{- range $key, $_ := .labels -}}
+{{- if has $key $.reserved -}}
+{{- fail (printf "%s: %s is the chart's own label" $.what $key) -}}
+{{- end -}}
+{{- end -}}
+{{- with .labels -}}
+{{ toYaml . }}
+{{- end -}}
 {{- end -}}
 
 {{/* Labels of every resource; the caller adds its component. */}}
 {{- define "ecr-login.labels" -}}
 {{ include "ecr-login.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
-helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
-{{- with .Values.commonLabels }}
-{{ toYaml . }}
+app.kubernetes.io/managed-by: {{ .Release.Service | quote }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | quote }}
+{{- with include "ecr-login.userLabels" (dict "labels" .Values.commonLabels "what" "commonLabels" "reserved" (list "app.kubernetes.io/name" "app.kubernetes.io/instance" "app.kubernetes.io/version" "app.kubernetes.io/managed-by" "app.kubernetes.io/component" "helm.sh/chart")) }}
+{{ . }}
 {{- end }}
+{{- end -}}
+
+{{/* A pod's labels of the values: none may be one of its selector's. */}}
+{{- define "ecr-login.podLabels" -}}
+{{- include "ecr-login.userLabels" (dict "labels" . "what" "podLabels" "reserved" (list "app.kubernetes.io/name" "app.kubernetes.io/instance" "app.kubernetes.io/component")) -}}
 {{- end -}}
 
 {{/* The image: repository:tag, with @digest when one is given. */}}
@@ -39,7 +60,20 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{/* The binary inside the image (deploy/Containerfile's entrypoint), for exec hooks. */}}
 {{- define "ecr-login.binary" -}}/docker-credential-ecr-login{{- end -}}
 
-{{/* The kubelet plugin's node settings, as YAML: the distribution's defaults with the values
+{{/* A node path of the values, which root writes at: absolute, without `.` or `..` segments
+(a path that reads as one directory and writes in another) and not the node's root. Called
+with dict "path", "what" (the value's name) and "file" (true: no trailing slash, and not in the
+root directory, which would be mounted whole). The schema says the same; this holds when it is
+skipped. */}}
+{{- define "ecr-login.checkPath" -}}
+{{- $path := toString .path -}}
+{{- $dir := ternary (dir $path) $path .file -}}
+{{- if not (and (isAbs $path) (eq (clean $path) (ternary $path (trimSuffix "/" $path) .file)) (ne (clean $dir) "/")) -}}
+{{- fail (printf "%s %q: an absolute path without . or .. segments, not /%s" .what $path (ternary " nor a file in /" "" .file)) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The kubelet plugin's node settings, as JSON: the distribution's defaults with the values
 given over them. */}}
 {{- define "ecr-login.node" -}}
 {{- $p := .Values.kubeletPlugin -}}
@@ -68,17 +102,24 @@ given over them. */}}
 {{- fail "kubeletPlugin.roleArn is written into the kubelet's config (AWS_ECR_ROLE_ARN): it needs kubeletPlugin.writeConfig" -}}
 {{- end -}}
 {{- $restoreOnStop := ternary $preset.ownPlugin $p.restoreOnStop (kindIs "invalid" $p.restoreOnStop) -}}
-binDir: {{ $binDir | quote }}
-configPath: {{ $configPath | quote }}
-configName: {{ base $configPath | quote }}
-configDir: {{ dir $configPath | quote }}
-writeConfig: {{ $writeConfig }}
-restoreOnStop: {{ $restoreOnStop }}
+{{- include "ecr-login.checkPath" (dict "path" $binDir "what" "kubeletPlugin.binDir" "file" false) -}}
+{{- if $writeConfig -}}
+{{- include "ecr-login.checkPath" (dict "path" $configPath "what" "kubeletPlugin.configPath" "file" true) -}}
+{{- include "ecr-login.checkPath" (dict "path" $p.cacheDir "what" "kubeletPlugin.cacheDir" "file" false) -}}
+{{- else if $configPath -}}
+{{- include "ecr-login.checkPath" (dict "path" $configPath "what" "kubeletPlugin.configPath" "file" true) -}}
+{{- end -}}
+{{- $node := dict "binDir" $binDir "configPath" $configPath "writeConfig" $writeConfig "restoreOnStop" $restoreOnStop -}}
+{{- if $configPath -}}
+{{- $_ := set $node "configName" (base $configPath) -}}
+{{- $_ := set $node "configDir" (dir $configPath) -}}
+{{- end -}}
+{{- toJson $node -}}
 {{- end -}}
 
 {{/* install-kubelet-plugin's arguments naming the node's files, as mounted in the pod. */}}
 {{- define "ecr-login.nodeFiles" -}}
-{{- $node := include "ecr-login.node" . | fromYaml -}}
+{{- $node := include "ecr-login.node" . | fromJson -}}
 - --bin-dir
 - /host/bin
 {{- if $node.writeConfig }}
@@ -87,14 +128,24 @@ restoreOnStop: {{ $restoreOnStop }}
 {{- end }}
 {{- end -}}
 
-{{/* The namespaces the refresher writes to, as a YAML list: the release's by default. */}}
+{{/* The namespaces the refresher writes to, as a JSON list: the release's by default. */}}
 {{- define "ecr-login.refresherNamespaces" -}}
-{{- toYaml (.Values.refresher.namespaces | default (list .Release.Namespace) | uniq) -}}
+{{- toJson (.Values.refresher.namespaces | default (list .Release.Namespace) | uniq) -}}
 {{- end -}}
 
 {{/* What the schema cannot say about the refresher's values. */}}
 {{- define "ecr-login.refresherChecks" -}}
 {{- $r := .Values.refresher -}}
+{{- /* An empty resourceNames in the Role would grant get and patch on every Secret of the
+namespace, and a missing name renders as one. */ -}}
+{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" (toString (($r.secret | default dict).name))) -}}
+{{- fail "refresher.secret.name: the Secret's name (a DNS-1123 subdomain), which its Role is narrowed to" -}}
+{{- end -}}
+{{- range $ns := include "ecr-login.refresherNamespaces" . | fromJsonArray -}}
+{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" (toString $ns)) -}}
+{{- fail (printf "refresher.namespaces: %q is not a namespace's name" (toString $ns)) -}}
+{{- end -}}
+{{- end -}}
 {{- if not $r.registries -}}
 {{- fail "refresher.registries: at least one ECR registry (123456789012.dkr.ecr.eu-west-1.amazonaws.com)" -}}
 {{- end -}}
@@ -118,24 +169,24 @@ metadata:
   labels:
     {{- include "ecr-login.selectorLabels" $top | nindent 4 }}
     app.kubernetes.io/component: refresher
-    {{- with $r.podLabels }}
-    {{- toYaml . | nindent 4 }}
+    {{- with include "ecr-login.podLabels" $r.podLabels }}
+    {{- . | nindent 4 }}
     {{- end }}
   {{- with $r.podAnnotations }}
   annotations:
     {{- toYaml . | nindent 4 }}
   {{- end }}
 spec:
-  serviceAccountName: {{ printf "%s-refresher" (include "ecr-login.fullname" $top) }}
+  serviceAccountName: {{ printf "%s-refresher" (include "ecr-login.fullname" $top) | quote }}
   # A failed run's pod stays, with its one-line cause in its log.
   restartPolicy: Never
   {{- with $r.priorityClassName }}
-  priorityClassName: {{ . }}
+  priorityClassName: {{ . | quote }}
   {{- end }}
   {{- with $top.Values.imagePullSecrets }}
   imagePullSecrets:
     {{- range . }}
-    - name: {{ . }}
+    - name: {{ . | quote }}
     {{- end }}
   {{- end }}
   {{- with $r.nodeSelector }}
@@ -161,22 +212,22 @@ spec:
   containers:
     - name: refresh
       image: {{ include "ecr-login.image" $top | quote }}
-      imagePullPolicy: {{ $top.Values.image.pullPolicy }}
+      imagePullPolicy: {{ $top.Values.image.pullPolicy | quote }}
       args:
         - kube-secret
         {{- range $r.registries }}
-        - {{ . | quote }}
+        - {{ required "refresher.registries: an ECR registry host in each item" . | quote }}
         {{- end }}
         - --name
         - {{ $r.secret.name | quote }}
         - --type
-        - {{ $r.secret.type }}
-        {{- range (include "ecr-login.refresherNamespaces" $top | fromYamlArray) }}
+        - {{ required "refresher.secret.type: dockerconfigjson or basic-auth" $r.secret.type | quote }}
+        {{- range (include "ecr-login.refresherNamespaces" $top | fromJsonArray) }}
         - --namespace
         - {{ . | quote }}
         {{- end }}
         {{- range .args }}
-        - {{ . }}
+        - {{ . | quote }}
         {{- end }}
       env:
         # A fresh 12-hour token every run (and nowhere to keep a cache anyway).
