@@ -14,7 +14,10 @@
 //!
 //! A child that its parent left behind (`(cmd &)` in a script, a double fork) would be handed
 //! to init and out of that walk's sight, so before a fetch we make ourselves the "subreaper"
-//! that such orphans are handed to instead ([`adopt_orphans`]).
+//! that such orphans are handed to instead ([`adopt_orphans`]). It stays so for the rest of
+//! the command: a program a `credential_process` left running in our session after a fetch
+//! that succeeded is also stopped if a later program of the same command (a kubeconfig's exec
+//! plugin) hangs until the deadline, as it would have been had it still had its parent.
 //!
 //! Killing every descendant is right because this is a short-lived, single-purpose process: at
 //! the deadline of a fetch, whatever it has started belongs to that fetch (the fallback helper

@@ -139,8 +139,9 @@ impl ServiceAccount {
 
 /// The AWS config and credentials files the SDK will read.
 pub(crate) fn aws_files(env: &Env) -> [(&'static str, PathBuf); 2] {
-    // With no home at all the SDK looks relative to the working directory, and so do we.
-    let home = env.home().unwrap_or_default();
+    // With no home at all the SDK leaves `~` as it is, a directory of that name in the working
+    // directory: so do we, to stamp the files it would read.
+    let home = env.home().unwrap_or_else(|| PathBuf::from("~"));
     let pick = |var: &str, default: &str| {
         env.get(var)
             .map(|p| env.expand_home(p))

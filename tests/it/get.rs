@@ -239,14 +239,15 @@ fn a_metadata_service_that_answers_slowly_or_fails_once_is_given_its_chance() {
         let api_call = requests.iter().find(|r| r.method.as_str() == "POST");
         let signed = header_of(api_call.unwrap(), "authorization");
         assert!(signed.contains("ASIAIMDSEXAMPLE00001"), "{case}: {signed}");
-        // The token request itself was asked again (not skipped for IMDSv1), and the
-        // credentials were read with the token of the second answer.
+        // A refused token request was asked again (not skipped for IMDSv1), and the
+        // credentials were read with the token of the second answer. (A slow answer may be
+        // asked for twice too, if a busy machine holds the process past the read timeout.)
         let token_requests = requests
             .iter()
             .filter(|r| r.method.as_str() == "PUT" && r.url.path() == "/latest/api/token")
             .count();
-        let expected = if case == "a slow answer" { 1 } else { 2 };
-        assert_eq!(token_requests, expected, "{case}: {requests:?}");
+        let at_least = if case == "a slow answer" { 1 } else { 2 };
+        assert!(token_requests >= at_least, "{case}: {requests:?}");
         let reads = requests.iter().filter(|r| r.method.as_str() == "GET");
         for read in reads {
             assert_eq!(

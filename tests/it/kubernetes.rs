@@ -49,7 +49,7 @@ fn go_seconds(text: &str) -> u64 {
 /// The response with its cacheDuration checked against `expected` and replaced by the
 /// fixture's value.
 ///
-/// `expected` is the duration at the moment the token was issued, which was after `issued_after`:
+/// `expected` is the duration at the moment the token's reply was made, after `issued_after`:
 /// the plugin's answer may be short of it by the time gone since then (a busy machine, or
 /// emulated processes under wine, take seconds per run), and by a second of rounding.
 fn normalised(stdout: &str, expected: u64, issued_after: Instant, fixture_value: &str) -> Value {
@@ -66,10 +66,10 @@ fn normalised(stdout: &str, expected: u64, issued_after: Instant, fixture_value:
 
 #[test]
 fn every_api_version_is_answered_in_kind() {
+    let start = Instant::now();
     let mock = EcrMock::start();
     mock.ecr(json_reply(ecr_reply("kubelet-pw", 43_200)));
     let sandbox = Sandbox::new().static_keys().endpoints(&mock);
-    let start = Instant::now();
     for (request, response, version) in VERSIONS {
         let run = sandbox.run(&["kubelet-plugin"], request);
         assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{version}");
@@ -90,9 +90,9 @@ fn every_api_version_is_answered_in_kind() {
 
 #[test]
 fn cache_duration_tracks_the_refresh_point_of_short_tokens() {
+    let start = Instant::now();
     let mock = EcrMock::start();
     mock.ecr(json_reply(ecr_reply("short", 1_800)));
-    let start = Instant::now();
     let run = Sandbox::new()
         .static_keys()
         .endpoints(&mock)

@@ -290,16 +290,13 @@ fn install_kubelet_plugin_wait_installs_then_keeps_running() {
         second.starts_with("waiting; checking again every"),
         "{second}"
     );
-    // The signal that it stays: asleep until the next check, where it is on Linux. Elsewhere,
-    // at least no end of its output.
+    // The signal that it stays: past its last line, asleep until the next check (seen in
+    // `/proc` on Linux); and, everywhere, no end of its output.
     #[cfg(target_os = "linux")]
     assert!(
-        blocked_in_syscall(
-            child.id(),
-            syscall::SLEEP,
-            None,
-            std::time::Duration::from_secs(20)
-        ),
+        wait_for(std::time::Duration::from_secs(20), || {
+            process_state(child.id()) == Some('S')
+        }),
         "it waits for the next check"
     );
     let (sender, receiver) = std::sync::mpsc::channel();

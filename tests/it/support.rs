@@ -386,46 +386,26 @@ pub fn mkfifo(path: &Path) {
     assert!(status.success(), "mkfifo {}", path.display());
 }
 
-/// Waits until the Linux process `pid` is blocked in one of the system calls `numbers`, with
-/// `first_arg` as its first argument when given (`/proc/<pid>/syscall`), for at most
-/// `within`: the signal that it has got as far as that call, where a sleep would only guess.
-/// False if it never did.
+/// Waits until `done` holds, checking every few milliseconds for at most `within`: the signal
+/// that something has happened, where a sleep would only guess. False if it never did.
 #[cfg(target_os = "linux")]
-pub fn blocked_in_syscall(
-    pid: u32,
-    numbers: &[u64],
-    first_arg: Option<u64>,
-    within: Duration,
-) -> bool {
+pub fn wait_for(within: Duration, mut done: impl FnMut() -> bool) -> bool {
     let started = std::time::Instant::now();
     while started.elapsed() < within {
-        let now = std::fs::read_to_string(format!("/proc/{pid}/syscall")).unwrap_or_default();
-        let mut fields = now.split_whitespace();
-        let number = fields.next().and_then(|n| n.parse::<u64>().ok());
-        let arg = fields
-            .next()
-            .and_then(|a| u64::from_str_radix(a.trim_start_matches("0x"), 16).ok());
-        if number.is_some_and(|n| numbers.contains(&n)) && first_arg.is_none_or(|a| arg == Some(a))
-        {
+        if done() {
             return true;
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    false
+    done()
 }
 
-/// The numbers of the system calls [`blocked_in_syscall`] waits for, on this architecture.
+/// The state letter of the Linux process `pid` (`S` asleep, `R` running, `Z` a zombie...),
+/// from `/proc/<pid>/stat`, which stays readable when the process makes itself undumpable.
 #[cfg(target_os = "linux")]
-pub mod syscall {
-    #[cfg(target_arch = "x86_64")]
-    pub const READ: u64 = 0;
-    /// `nanosleep` and `clock_nanosleep`: a thread's sleep is one or the other, by libc.
-    #[cfg(target_arch = "x86_64")]
-    pub const SLEEP: &[u64] = &[35, 230];
-    #[cfg(target_arch = "aarch64")]
-    pub const READ: u64 = 63;
-    #[cfg(target_arch = "aarch64")]
-    pub const SLEEP: &[u64] = &[101, 115];
+pub fn process_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 1..].trim_start().chars().next()
 }
 
 /// Now, in milliseconds since 1970 (for the storm, which runs natively on Unix only).

@@ -179,12 +179,14 @@ impl Target {
 }
 
 /// True when the directory open at `fd` is one this process has just made: its owner, no
-/// access for anyone else (`mkdirat` made it 0700, less the umask), and nothing in it.
+/// access for anyone else (`mkdirat` made it 0700, less the umask), no set-user-id or sticky
+/// bit, and nothing in it.
 fn just_made(fd: &OwnedFd) -> bool {
     let Ok(stat) = rustix::fs::fstat(fd) else {
         return false;
     };
-    if stat.st_uid != rustix::process::geteuid().as_raw() || stat.st_mode & 0o7077 != 0 {
+    // Set-group-id is inherited from a parent that has it, as Linux does for a new directory.
+    if stat.st_uid != rustix::process::geteuid().as_raw() || stat.st_mode & 0o5077 != 0 {
         return false;
     }
     let Ok(entries) = rustix::fs::Dir::read_from(fd) else {

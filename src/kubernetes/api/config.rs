@@ -107,8 +107,34 @@ fn kubeconfig_files(options: &Options, env: &Env) -> (Vec<PathBuf>, bool) {
         debug!("KUBECONFIG: {} of its files exist", found.len());
         return (found, false);
     }
-    let default = env.home().map(|h| h.join(".kube").join("config"));
-    (default.into_iter().filter(|p| p.exists()).collect(), false)
+    (default_kubeconfig(env).into_iter().collect(), false)
+}
+
+/// `~/.kube/config` where kubectl finds it: `HOME` on Unix; on Windows the first of `HOME`,
+/// `HOMEDRIVE` + `HOMEPATH` and `USERPROFILE` that holds one (client-go's `homedir.HomeDir`),
+/// so an MSYS or Git Bash shell, which sets `HOME`, still finds the config under the profile.
+fn default_kubeconfig(env: &Env) -> Option<PathBuf> {
+    let in_home = |home: PathBuf| home.join(".kube").join("config");
+    if !cfg!(windows) {
+        return env
+            .get("HOME")
+            .map(PathBuf::from)
+            .map(in_home)
+            .filter(|p| p.exists());
+    }
+    let drive_path = match (env.get("HOMEDRIVE"), env.get("HOMEPATH")) {
+        (Some(drive), Some(path)) => Some(format!("{drive}{path}")),
+        _ => None,
+    };
+    [
+        env.get("HOME"),
+        drive_path.as_deref(),
+        env.get("USERPROFILE"),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|home| in_home(PathBuf::from(home)))
+    .find(|p| p.exists())
 }
 
 fn from_kubeconfig(
@@ -302,6 +328,16 @@ mod tests {
         let server = |options: &Options, env: &Env| Target::resolve(options, env).unwrap().server;
         let e = env(&[("HOME", home_s), ("USERPROFILE", home_s)]);
         assert_eq!(server(&Options::default(), &e), "https://home");
+        if cfg!(windows) {
+            // A shell's HOME without a kubeconfig: the profile's is found, as kubectl finds it.
+            let shell_home = dir.path().join("msys-home");
+            std::fs::create_dir_all(&shell_home).unwrap();
+            let e = env(&[
+                ("HOME", shell_home.to_str().unwrap()),
+                ("USERPROFILE", home_s),
+            ]);
+            assert_eq!(server(&Options::default(), &e), "https://home");
+        }
         let e = env(&[
             ("HOME", home_s),
             ("USERPROFILE", home_s),
