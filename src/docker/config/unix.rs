@@ -305,6 +305,18 @@ mod tests {
         assert_eq!(meta.permissions().mode() & 0o7777, 0o600);
     }
 
+    /// Under a set-group-id directory a new one inherits the bit: it is still the one we made.
+    #[test]
+    fn a_directory_made_under_a_set_group_id_parent_is_ours() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = dir.path().join("shared");
+        fs::create_dir(&shared).unwrap();
+        fs::set_permissions(&shared, fs::Permissions::from_mode(0o2755)).unwrap();
+        let path = shared.join("docker/config.json");
+        add_cred_helpers(&path, &["public.ecr.aws".into()]).unwrap();
+        assert!(fs::read_to_string(&path).unwrap().contains("ecr-login"));
+    }
+
     /// Names in `dir` other than `keep`: no temp file is left behind.
     fn leftovers(dir: &Path, keep: &str) -> Vec<OsString> {
         fs::read_dir(dir)
