@@ -145,8 +145,10 @@ fish_dir=/usr/share/fish/vendor_completions.d
 # shellcheck disable=SC2016 # fish expands these
 grep -qx "$fish_dir" <<<"$(fish -c 'string join \n $fish_complete_path')" ||
     fail "fish does not search $fish_dir here"
+# fish loads a command's completions only when the command is on PATH, as the package's
+# binary is once installed: the package's own, not whatever else the machine may have.
 # shellcheck disable=SC2016 # fish expands these
-text=$(fish --no-config -c 'set fish_complete_path $argv[1]; complete -C "$argv[2] "' "$root$fish_dir" "$name")
+text=$(PATH="$root/usr/bin:$PATH" fish --no-config -c 'set fish_complete_path $argv[1]; complete -C "$argv[2] "' "$root$fish_dir" "$name")
 grep -q '^get' <<<"$text" || fail "fish does not complete the subcommands of $name"
 ok "fish completion ($fish_dir)"
 
