@@ -207,6 +207,10 @@ cmp -s "$rpm_root/usr/bin/$name" "$root/usr/bin/$name" || fail "the .rpm and the
 zsh_loads "$rpm_root/usr/share/zsh/site-functions"
 ok "the .rpm's binary is the .deb's; its zsh completion loads from site-functions"
 
+# What the .deb installed as the binary, kept for tests/dist/run.sh to hold to the archive's:
+# the removal below takes it away.
+cp -p "$root/usr/bin/$name" "$work/installed-binary"
+
 # Removal takes every file away (rpm's database aside, which newer rpm keeps under usr/).
 "${dpkg_root[@]}" -r "$name" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log" >&2; fail "dpkg -r failed"; }
 left=$(cd "$root" && if [ -d usr ]; then find usr ! -type d; fi)

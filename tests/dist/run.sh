@@ -132,5 +132,5 @@ for target in "${targets[@]}"; do
     [ -f /usr/share/bash-completion/bash_completion ] || apt_install bash-completion
     tests/dist/packages.sh "$dist" "${arches[@]}" "$check/packages-${arches[0]}" "${runner[@]}"
     # The packages hold the very binary of the archive.
-    cmp "$check/packages-${arches[0]}/deb-root/usr/bin/$name" "$dir/$exe"
+    cmp "$check/packages-${arches[0]}/installed-binary" "$dir/$exe"
 done
