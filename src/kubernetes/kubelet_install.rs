@@ -277,15 +277,6 @@ fn put(path: &Path, bytes: &[u8], mode: u32, kind: Kind) -> Result<Installed, Er
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kubernetes::provider_config::DEFAULT_CACHE_DIR;
-
-    fn options(tokens: bool) -> ConfigOptions {
-        ConfigOptions {
-            cache_dir: DEFAULT_CACHE_DIR.into(),
-            service_account_tokens: tokens,
-            role_arn: None,
-        }
-    }
 
     /// A made-up build of ours: any bytes, with the mark somewhere in them.
     fn ours(body: &[u8]) -> Vec<u8> {
@@ -299,7 +290,15 @@ mod tests {
         fs::write(&source, ours(b"\x7fELF pretend")).unwrap();
         let bin_dir = dir.path().join("node/bin");
         let config = dir.path().join("node/etc/config.json");
-        let run = || install(&source, &bin_dir, Some(&config), &options(false)).unwrap();
+        let run = || {
+            install(
+                &source,
+                &bin_dir,
+                Some(&config),
+                &ConfigOptions::for_tests(false),
+            )
+            .unwrap()
+        };
 
         let first = run();
         assert_eq!(
@@ -323,7 +322,7 @@ mod tests {
         );
         assert_eq!(
             fs::read_to_string(&config).unwrap(),
-            provider_config::render(&options(false))
+            provider_config::render(&ConfigOptions::for_tests(false))
         );
         assert!(run().iter().all(|i| i.change == Change::Unchanged));
 
@@ -351,14 +350,26 @@ mod tests {
         let source = dir.path().join("source-binary");
         fs::write(&source, b"binary").unwrap();
         let config = dir.path().join("config.json");
-        install(&source, dir.path(), Some(&config), &options(false)).unwrap();
+        install(
+            &source,
+            dir.path(),
+            Some(&config),
+            &ConfigOptions::for_tests(false),
+        )
+        .unwrap();
         let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o7777;
         let plugin = plugin_path(dir.path());
         assert_eq!(mode(&plugin), 0o755);
         assert_eq!(mode(&config), 0o644);
 
         fs::set_permissions(&plugin, fs::Permissions::from_mode(0o644)).unwrap();
-        let again = install(&source, dir.path(), Some(&config), &options(false)).unwrap();
+        let again = install(
+            &source,
+            dir.path(),
+            Some(&config),
+            &ConfigOptions::for_tests(false),
+        )
+        .unwrap();
         assert_eq!(again[0].change, Change::Written);
         assert_eq!(mode(&plugin), 0o755);
     }
@@ -374,7 +385,7 @@ mod tests {
         let bin_dir = dir.path().join("bin");
         fs::create_dir(&bin_dir).unwrap();
         std::os::unix::fs::symlink(&elsewhere, plugin_path(&bin_dir)).unwrap();
-        install(&source, &bin_dir, None, &options(false)).unwrap();
+        install(&source, &bin_dir, None, &ConfigOptions::for_tests(false)).unwrap();
         assert_eq!(fs::read(&elsewhere).unwrap(), b"theirs");
         assert_eq!(fs::read(plugin_path(&bin_dir)).unwrap(), b"ours");
         // The link itself is what was kept, still pointing where it did.
@@ -409,7 +420,15 @@ mod tests {
         let (source, bin_dir, config) = eks_node(dir.path());
         let plugin = plugin_path(&bin_dir);
         let node_config = fs::read(&config).unwrap();
-        let run = || install(&source, &bin_dir, Some(&config), &options(false)).unwrap();
+        let run = || {
+            install(
+                &source,
+                &bin_dir,
+                Some(&config),
+                &ConfigOptions::for_tests(false),
+            )
+            .unwrap()
+        };
 
         let first = run();
         assert_eq!(first[0].kept, Some(kept_path(&plugin)));
@@ -471,7 +490,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (source, bin_dir, _) = eks_node(dir.path());
         let plugin = plugin_path(&bin_dir);
-        install(&source, &bin_dir, None, &options(false)).unwrap();
+        install(&source, &bin_dir, None, &ConfigOptions::for_tests(false)).unwrap();
         // The node's own update puts AWS's newer plugin back over ours.
         fs::write(&plugin, b"AWS's newer plugin").unwrap();
         let outcome: Vec<Restoring> = restore(&bin_dir, None)
@@ -482,7 +501,7 @@ mod tests {
         assert_eq!(outcome, [Restoring::NotOurs], "not ours: left alone");
         assert_eq!(fs::read(&plugin).unwrap(), b"AWS's newer plugin");
 
-        let again = install(&source, &bin_dir, None, &options(false)).unwrap();
+        let again = install(&source, &bin_dir, None, &ConfigOptions::for_tests(false)).unwrap();
         assert_eq!(again[0].kept, Some(kept_path(&plugin)));
         assert_eq!(fs::read(kept_path(&plugin)).unwrap(), b"AWS's newer plugin");
         restore(&bin_dir, None).unwrap();
@@ -496,7 +515,13 @@ mod tests {
         fs::write(&source, ours(b"v1")).unwrap();
         let bin_dir = dir.path().join("bin");
         let config = dir.path().join("etc/credential-provider.json");
-        install(&source, &bin_dir, Some(&config), &options(true)).unwrap();
+        install(
+            &source,
+            &bin_dir,
+            Some(&config),
+            &ConfigOptions::for_tests(true),
+        )
+        .unwrap();
         let plugin = plugin_path(&bin_dir);
 
         // Without the config, the binary stays: a config may name it.
@@ -533,7 +558,13 @@ mod tests {
         fs::write(&source, ours(b"v1")).unwrap();
         let config = dir.path().join("config.yaml");
         fs::write(&config, "providers:\n- name: ecr-credential-provider\n").unwrap();
-        install(&source, dir.path(), Some(&config), &options(false)).unwrap();
+        install(
+            &source,
+            dir.path(),
+            Some(&config),
+            &ConfigOptions::for_tests(false),
+        )
+        .unwrap();
         let outcome: Vec<Restoring> = restore(dir.path(), Some(&config))
             .unwrap()
             .iter()
@@ -567,7 +598,7 @@ mod tests {
         assert!(!is(b"docker-credential-ecr-login", Kind::Binary));
 
         assert!(is(
-            provider_config::render(&options(true)).as_bytes(),
+            provider_config::render(&ConfigOptions::for_tests(true)).as_bytes(),
             Kind::Config
         ));
         let nodeadm = br#"{"apiVersion":"kubelet.config.k8s.io/v1","kind":"CredentialProviderConfig","providers":[{"name":"ecr-credential-provider","matchImages":["*.dkr.ecr.*.amazonaws.com"],"defaultCacheDuration":"12h","apiVersion":"credentialprovider.kubelet.k8s.io/v1"}]}"#;
@@ -597,7 +628,7 @@ mod tests {
         // A directory where the kept copy goes: the link's rename onto it fails.
         fs::create_dir(kept_path(&plugin_path(&bin_dir))).unwrap();
         fs::write(kept_path(&plugin_path(&bin_dir)).join("x"), b"").unwrap();
-        let err = install(&source, &bin_dir, None, &options(false)).unwrap_err();
+        let err = install(&source, &bin_dir, None, &ConfigOptions::for_tests(false)).unwrap_err();
         assert!(err.to_string().contains("cannot keep"), "{err}");
         // The system's reason is kept as the cause, not only as text.
         assert!(matches!(err, Error::NotKept { .. }), "{err:?}");

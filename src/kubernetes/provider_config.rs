@@ -97,22 +97,27 @@ pub fn render(options: &ConfigOptions) -> String {
     text
 }
 
+/// The options the unit tests of the config and of the node install write.
+#[cfg(test)]
+impl ConfigOptions {
+    pub fn for_tests(service_account_tokens: bool) -> Self {
+        ConfigOptions {
+            cache_dir: DEFAULT_CACHE_DIR.into(),
+            service_account_tokens,
+            role_arn: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::Value;
 
-    fn options(tokens: bool) -> ConfigOptions {
-        ConfigOptions {
-            cache_dir: DEFAULT_CACHE_DIR.into(),
-            service_account_tokens: tokens,
-            role_arn: None,
-        }
-    }
-
     #[test]
     fn the_config_names_the_plugin_and_every_private_host_form() {
-        let config: Value = serde_json::from_str(&render(&options(false))).unwrap();
+        let config: Value =
+            serde_json::from_str(&render(&ConfigOptions::for_tests(false))).unwrap();
         assert_eq!(config["apiVersion"], "kubelet.config.k8s.io/v1");
         assert_eq!(config["kind"], "CredentialProviderConfig");
         let provider = &config["providers"][0];
@@ -151,7 +156,7 @@ mod tests {
 
     #[test]
     fn service_account_tokens_add_token_attributes() {
-        let config: Value = serde_json::from_str(&render(&options(true))).unwrap();
+        let config: Value = serde_json::from_str(&render(&ConfigOptions::for_tests(true))).unwrap();
         let attributes = &config["providers"][0]["tokenAttributes"];
         assert_eq!(
             attributes["serviceAccountTokenAudience"],

@@ -63,6 +63,13 @@ fn hang_with_child(parent_file: &Path, child_file: &Path) -> String {
     )
 }
 
+/// A sandbox against `mock` whose commands end at the test's deadline.
+fn bounded(mock: &EcrMock) -> Sandbox {
+    Sandbox::new()
+        .endpoints(mock)
+        .env("AWS_ECR_TIMEOUT", format!("{TIMEOUT_SECS}s"))
+}
+
 /// Makes `script` (shell text) the default profile's `credential_process`.
 fn credential_process(sandbox: &Sandbox, script: &str) {
     let path = sandbox.home.path().join("hang.sh");
@@ -77,9 +84,7 @@ fn credential_process(sandbox: &Sandbox, script: &str) {
 fn a_hung_credential_process_is_killed_with_its_children() {
     let mock = EcrMock::start();
     mock.ecr(json_reply(ecr_reply("pw", 43_200)));
-    let sandbox = Sandbox::new()
-        .endpoints(&mock)
-        .env("AWS_ECR_TIMEOUT", format!("{TIMEOUT_SECS}s"));
+    let sandbox = bounded(&mock);
     let dir = sandbox.home.path();
     let (parent_file, child_file) = (dir.join("parent.pid"), dir.join("child.pid"));
     let _reaper = Reaper(vec![parent_file.clone(), child_file.clone()]);
@@ -105,9 +110,7 @@ fn a_hung_credential_process_is_killed_with_its_children() {
 fn an_orphan_the_credential_process_left_behind_is_killed_too() {
     let mock = EcrMock::start();
     mock.ecr(json_reply(ecr_reply("pw", 43_200)));
-    let sandbox = Sandbox::new()
-        .endpoints(&mock)
-        .env("AWS_ECR_TIMEOUT", format!("{TIMEOUT_SECS}s"));
+    let sandbox = bounded(&mock);
     let dir = sandbox.home.path();
     let (parent_file, child_file) = (dir.join("parent.pid"), dir.join("child.pid"));
     let orphan_file = dir.join("orphan.pid");
@@ -135,9 +138,7 @@ fn an_orphan_the_credential_process_left_behind_is_killed_too() {
 #[test]
 fn a_hung_credential_process_is_killed_but_a_program_it_detached_is_left_alone() {
     let mock = EcrMock::start();
-    let sandbox = Sandbox::new()
-        .endpoints(&mock)
-        .env("AWS_ECR_TIMEOUT", format!("{TIMEOUT_SECS}s"));
+    let sandbox = bounded(&mock);
     let dir = sandbox.home.path();
     let [parent_file, child_file, detached_file] =
         ["parent.pid", "child.pid", "detached.pid"].map(|name| dir.join(name));
