@@ -160,10 +160,16 @@ impl Env {
         if let Some(profile) = self.get("USERPROFILE") {
             return Some(PathBuf::from(profile));
         }
-        match (self.get("HOMEDRIVE"), self.get("HOMEPATH")) {
-            (Some(drive), Some(path)) => Some(PathBuf::from(format!("{drive}{path}"))),
-            _ => None,
-        }
+        self.home_drive_path().map(PathBuf::from)
+    }
+
+    /// Windows' `%HOMEDRIVE%%HOMEPATH%`, when both are set.
+    pub fn home_drive_path(&self) -> Option<String> {
+        Some(format!(
+            "{}{}",
+            self.get("HOMEDRIVE")?,
+            self.get("HOMEPATH")?
+        ))
     }
 
     /// `path` with a leading `~` component replaced by [`Env::home`], as the AWS SDK expands

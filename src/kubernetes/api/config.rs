@@ -122,10 +122,7 @@ fn default_kubeconfig(env: &Env) -> Option<PathBuf> {
             .map(in_home)
             .filter(|p| p.exists());
     }
-    let drive_path = match (env.get("HOMEDRIVE"), env.get("HOMEPATH")) {
-        (Some(drive), Some(path)) => Some(format!("{drive}{path}")),
-        _ => None,
-    };
+    let drive_path = env.home_drive_path();
     [
         env.get("HOME"),
         drive_path.as_deref(),
