@@ -80,6 +80,24 @@ impl Seen {
         serde_json::from_str(&self.body).unwrap()
     }
 
+    /// The path, without the query.
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or_default()
+    }
+
+    /// The decoded value of the query parameter `name`.
+    pub fn query(&self, name: &str) -> Option<String> {
+        let (_, query) = self.target.split_once('?')?;
+        query.split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            (k == name).then(|| {
+                percent_encoding::percent_decode_str(v)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+        })
+    }
+
     /// The namespace in `/api/v1/namespaces/{ns}/secrets/{name}`.
     pub fn namespace(&self) -> &str {
         self.target.split('/').nth(4).unwrap_or_default()
