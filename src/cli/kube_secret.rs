@@ -49,7 +49,11 @@ pub fn run(request: &Request, env: &Env) -> ExitCode {
     }
 }
 
-fn build(request: &Request, env: &Env, settings: &Settings) -> Result<kube_secret::SecretData, crate::error::Error> {
+fn build(
+    request: &Request,
+    env: &Env,
+    settings: &Settings,
+) -> Result<kube_secret::SecretData, crate::error::Error> {
     kube_secret::build(
         &request.registries,
         &request.name,

@@ -101,10 +101,7 @@ mod tests {
     #[test]
     fn the_default_is_the_registry() {
         assert_eq!(url(HOST, None, Kind::Helm).unwrap(), HOST);
-        assert_eq!(
-            url(HOST, None, Kind::Oci).unwrap(),
-            format!("oci://{HOST}")
-        );
+        assert_eq!(url(HOST, None, Kind::Oci).unwrap(), format!("oci://{HOST}"));
         assert_eq!(
             url(&format!("https://{HOST}/"), None, Kind::Helm).unwrap(),
             HOST

@@ -12,6 +12,10 @@ use super::names::{label_value, qualified_name};
 /// Longest selector accepted; far beyond any real one, and it bounds the request line.
 const MAX_SELECTOR: usize = 4096;
 
+/// What separates tokens, as apimachinery's lexer has it: other Unicode spaces are part of a
+/// word there, and so make the selector invalid.
+const SPACE: [char; 4] = [' ', '\t', '\r', '\n'];
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Token<'a> {
     Word(&'a str),
@@ -30,7 +34,7 @@ fn tokens(text: &str) -> Vec<Token<'_>> {
     let mut tokens = Vec::new();
     let mut rest = text;
     loop {
-        rest = rest.trim_start();
+        rest = rest.trim_start_matches(SPACE);
         let Some(c) = rest.chars().next() else {
             return tokens;
         };
@@ -46,7 +50,7 @@ fn tokens(text: &str) -> Vec<Token<'_>> {
             '!' => (Token::Not, 1),
             _ => {
                 let len = rest
-                    .find(|c: char| c.is_whitespace() || ",()=!<>".contains(c))
+                    .find(|c: char| SPACE.contains(&c) || ",()=!<>".contains(c))
                     .unwrap_or(rest.len());
                 (Token::Word(&rest[..len]), len)
             }
@@ -61,7 +65,7 @@ pub fn check(text: &str) -> Result<(), String> {
     if text.len() > MAX_SELECTOR {
         return Err(format!("longer than {MAX_SELECTOR} characters"));
     }
-    if text.trim().is_empty() {
+    if text.trim_matches(SPACE).is_empty() {
         return Err("empty (it would select every namespace: use --all-namespaces)".into());
     }
     let tokens = tokens(text);
@@ -157,7 +161,12 @@ fn set(tokens: &[Token<'_>], mut at: usize, op: &str) -> Result<usize, String> {
                 return Err(format!("'{op}' needs at least one value"));
             }
             Some(Token::Close) => return Ok(at + 1),
-            Some(other) => return Err(format!("expected ',' or ')' in the values of '{op}', found {}", show(other))),
+            Some(other) => {
+                return Err(format!(
+                    "expected ',' or ')' in the values of '{op}', found {}",
+                    show(other)
+                ));
+            }
             None => return Err(format!("the values of '{op}' are not closed with ')'")),
         }
     }
@@ -208,6 +217,7 @@ mod tests {
             ("team=a=b", "expected ',' or the end"),
             ("!team=a", "expected ',' or the end"),
             ("team ~ a", "expected an operator"),
+            ("team=a\u{a0}", "label value"),
             ("team=(a)", "expected a label value"),
             ("a/b/c=d", "label key"),
         ] {

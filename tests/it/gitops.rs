@@ -6,8 +6,7 @@ use serde_json::{Value, json};
 
 use crate::kube_api::{Expect, Race, Seen};
 use crate::kube_apply::{
-    Cluster, KUBE_TOKEN, PASSWORD, assert_apply_shape, assert_no_secret, ecr_sandbox,
-    token_user,
+    Cluster, KUBE_TOKEN, PASSWORD, assert_apply_shape, assert_no_secret, ecr_sandbox, token_user,
 };
 use crate::support::*;
 
@@ -148,7 +147,10 @@ fn an_argocd_secret_applied_over_one_with_more_fields_keeps_them() {
         &["--namespace", "argocd", "--type", "argocd-repository"],
     );
     assert_eq!(run.code, 0, "{run:?}");
-    assert_eq!(run.stdout, "secret/ecr-charts applied in namespace argocd\n");
+    assert_eq!(
+        run.stdout,
+        "secret/ecr-charts applied in namespace argocd\n"
+    );
     assert_no_secret(&run);
     let requests = c.api.requests();
     assert_apply_shape(&requests[0], "argocd", "ecr-charts");
@@ -206,7 +208,10 @@ fn password_only_replaces_the_password_alone_and_never_creates_a_secret() {
         ],
     );
     assert_eq!(run.code, 1, "{run:?}");
-    assert_eq!(run.stdout, "secret/my-repo password applied in namespace argocd\n");
+    assert_eq!(
+        run.stdout,
+        "secret/my-repo password applied in namespace argocd\n"
+    );
     assert_eq!(
         run.stderr,
         "ecr-login: namespace apps: secret/my-repo does not exist; --password-only updates the password of an existing Secret and never creates one\n"
@@ -217,7 +222,11 @@ fn password_only_replaces_the_password_alone_and_never_creates_a_secret() {
     assert_eq!(decoded(&after)["password"], PASSWORD);
     let mut expected = without_version(before.clone());
     expected["data"]["password"] = b64(PASSWORD).into();
-    assert_eq!(without_version(after), expected, "every other field as it was");
+    assert_eq!(
+        without_version(after),
+        expected,
+        "every other field as it was"
+    );
     assert_eq!(c.api.secret("apps", "my-repo"), None, "nothing created");
 
     let requests = c.api.requests();
@@ -293,12 +302,20 @@ fn password_only_reads_again_a_secret_changed_and_never_recreates_one_deleted() 
         "{}",
         run.stderr
     );
-    assert_eq!(c.api.secret("fleet-local", "ecr-helm"), None, "not re-created");
+    assert_eq!(
+        c.api.secret("fleet-local", "ecr-helm"),
+        None,
+        "not re-created"
+    );
     let methods: Vec<String> = c.api.requests()[before..]
         .iter()
         .map(|r| r.method.clone())
         .collect();
-    assert_eq!(methods, ["GET", "PATCH", "GET"], "the apply refused, then read again");
+    assert_eq!(
+        methods,
+        ["GET", "PATCH", "GET"],
+        "the apply refused, then read again"
+    );
 }
 
 #[test]
@@ -354,11 +371,9 @@ fn a_namespace_selector_goes_to_the_server_which_picks() {
         .add_namespace("dev-a", &[("ecr-pull", "true"), ("env", "dev")]);
     c.api.add_namespace("other", &[("env", "prod")]);
     let selector = "ecr-pull=true,env notin (dev)";
-    let run = c.sandbox.kube_apply(
-        "ecr-pull",
-        &c.config,
-        &["--namespace-selector", selector],
-    );
+    let run = c
+        .sandbox
+        .kube_apply("ecr-pull", &c.config, &["--namespace-selector", selector]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.stdout, "secret/ecr-pull created in namespace prod-a\n");
     let list = &c.api.requests()[0];
@@ -415,8 +430,12 @@ serviceaccount/ci unchanged in namespace apps
 serviceaccount/default patched in namespace apps
 "
     );
-    let pulls = |name: &str| c.api.service_account("apps", name).unwrap()["imagePullSecrets"].clone();
-    assert_eq!(pulls("builder"), json!([{"name": "dockerhub"}, {"name": "ecr-pull"}]));
+    let pulls =
+        |name: &str| c.api.service_account("apps", name).unwrap()["imagePullSecrets"].clone();
+    assert_eq!(
+        pulls("builder"),
+        json!([{"name": "dockerhub"}, {"name": "ecr-pull"}])
+    );
     assert_eq!(pulls("default"), json!([{"name": "ecr-pull"}]));
     assert_eq!(c.api.service_account("apps", "ci").unwrap(), ci_before);
 
@@ -496,7 +515,10 @@ fn bad_input_is_a_usage_error_before_any_call() {
             vec!["--namespace-selector", "env in (prod"],
             "not a label selector",
         ),
-        (vec!["--namespace-selector", "env=a b"], "not a label selector"),
+        (
+            vec!["--namespace-selector", "env=a b"],
+            "not a label selector",
+        ),
         (vec!["--namespace-selector", ""], "not a label selector"),
         (vec!["--label", "Bad_/x=y"], "the key"),
         (vec!["--label", "team=-x"], "the value"),
@@ -511,7 +533,12 @@ fn bad_input_is_a_usage_error_before_any_call() {
         ),
         (vec!["--annotation", "/x=y"], "the key"),
         (
-            vec!["--type", "argocd-repository", "--argocd-url", "evil.example.com/charts"],
+            vec![
+                "--type",
+                "argocd-repository",
+                "--argocd-url",
+                "evil.example.com/charts",
+            ],
             "is not on the registry",
         ),
         (
@@ -536,7 +563,12 @@ fn bad_input_is_a_usage_error_before_any_call() {
             "are for --type argocd-repository",
         ),
         (
-            vec!["--type", "argocd-repository", "--service-account", "default"],
+            vec![
+                "--type",
+                "argocd-repository",
+                "--service-account",
+                "default",
+            ],
             "imagePullSecrets",
         ),
         (vec!["--exclude-namespace", "kube-*"], "--all-namespaces"),
@@ -556,13 +588,24 @@ fn bad_input_is_a_usage_error_before_any_call() {
             vec!["--all-namespaces", "--namespace-selector", "a=b"],
             "cannot be used with",
         ),
-        (vec!["--service-account", "Not Valid"], "service account name"),
+        (
+            vec!["--service-account", "Not Valid"],
+            "service account name",
+        ),
     ];
     for (extra, expected) in &cases {
         let run = c.sandbox.kube_apply("ecr-pull", &c.config, extra);
-        assert_eq!((run.code, run.stdout.as_str()), (2, ""), "{extra:?}: {run:?}");
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (2, ""),
+            "{extra:?}: {run:?}"
+        );
         assert!(run.stderr.contains(expected), "{extra:?}: {}", run.stderr);
-        assert!(run.stderr.starts_with("error: "), "{extra:?}: {}", run.stderr);
+        assert!(
+            run.stderr.starts_with("error: "),
+            "{extra:?}: {}",
+            run.stderr
+        );
     }
     // Without --apply: the flags that only mean something for a cluster.
     for extra in [
@@ -592,5 +635,9 @@ fn password_with_username_is_the_line_argo_cd_image_updater_reads() {
         "{run:?}"
     );
     let plain = sandbox.run(&["password", HOST], "");
-    assert_eq!(plain.stdout, format!("{PASSWORD}\n"), "unchanged without it");
+    assert_eq!(
+        plain.stdout,
+        format!("{PASSWORD}\n"),
+        "unchanged without it"
+    );
 }

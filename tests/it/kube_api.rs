@@ -249,7 +249,10 @@ impl ApiServer {
     /// Makes someone else change the Secret `namespace`/`name` right after the next time
     /// it is read, before whatever the reader does next.
     pub fn race_after_read(&self, namespace: &str, name: &str, race: Race) {
-        self.store.lock().unwrap().race_after_read(namespace, name, race);
+        self.store
+            .lock()
+            .unwrap()
+            .race_after_read(namespace, name, race);
     }
 }
 

@@ -87,9 +87,9 @@ pub struct KubeSecretArgs {
     /// repeatable; with --all-namespaces or --namespace-selector.
     #[arg(long = "exclude-namespace", value_name = "GLOB", requires = "cluster_chooses", value_parser = namespace_glob)]
     exclude_namespaces: Vec<String>,
-    /// With --apply: add the Secret to this service account's imagePullSecrets when it is
-    /// not there, keeping the other entries; repeatable; '*' for every service account of
-    /// each namespace.
+    /// With --apply (and --type dockerconfigjson, the one imagePullSecrets read): add the
+    /// Secret to this service account's imagePullSecrets when it is not there, keeping the
+    /// other entries; repeatable; '*' for every service account of each namespace.
     #[arg(long = "service-account", value_name = "NAME", requires = "apply", value_parser = service_account)]
     service_accounts: Vec<String>,
     /// The kind of Secret, for what reads it.
@@ -218,9 +218,10 @@ impl KubeSecretArgs {
                 .then(|| format!("the Secret's own label ({key}={})", own_label(kind, key)))
         })?;
         let annotations = unique("--annotation", self.annotations, |key| {
-            (key == EXPIRES_AT).then(|| "the Secret's own annotation (the password's expiry)".to_owned())
+            (key == EXPIRES_AT)
+                .then(|| "the Secret's own annotation (the password's expiry)".to_owned())
         })?;
-        let chosen = (self.all_namespaces || self.namespace_selector.is_some()).then(|| Chosen {
+        let chosen = (self.all_namespaces || self.namespace_selector.is_some()).then_some(Chosen {
             selector: self.namespace_selector,
             exclude: self.exclude_namespaces,
         });
@@ -343,7 +344,13 @@ mod tests {
             annotation("note=a = b, with spaces").unwrap().1,
             "a = b, with spaces"
         );
-        for bad in ["novalue", "=x", "Bad_/x=y", "k=-v", &format!("k={}", "v".repeat(64))] {
+        for bad in [
+            "novalue",
+            "=x",
+            "Bad_/x=y",
+            "k=-v",
+            &format!("k={}", "v".repeat(64)),
+        ] {
             assert!(label(bad).is_err(), "{bad}");
         }
         assert!(annotation("k").is_err());

@@ -118,8 +118,8 @@ Examples:
         /// The token for ECR Public (public.ecr.aws), whose API is in us-east-1.
         #[arg(long)]
         public: bool,
-        /// Print AWS:<password>, the user name and the password on one line, as Argo CD
-        /// Image Updater's ext: credentials read them.
+        /// Print the user name too, as AWS:PASSWORD on one line: what Argo CD Image Updater
+        /// reads from an ext: credentials script.
         #[arg(long)]
         with_username: bool,
     },

@@ -22,6 +22,7 @@ mod service_accounts;
 pub(crate) use {
     exec::{Credential, parse as parse_exec_credential},
     kubeconfig::{Kubeconfig, parse as parse_kubeconfig},
+    namespaces::glob_match,
 };
 
 use std::time::Instant;
@@ -175,8 +176,7 @@ async fn run(
             continue;
         }
         let patched =
-            service_accounts::add_secret(&api, &namespace, plan.service_accounts, plan.name)
-                .await;
+            service_accounts::add_secret(&api, &namespace, plan.service_accounts, plan.name).await;
         for (account, result) in patched {
             outcomes.push(Outcome {
                 namespace: namespace.clone(),

@@ -56,7 +56,10 @@ pub async fn chosen(
             debug!("namespace {name} is excluded");
         } else if check_name("namespace", &name, 63).is_err() {
             // It would go into a request path: the server's answer is held to the syntax.
-            warn!("skipping a namespace the API server named {:?}: not a valid name", crate::escape::one_line(&name));
+            warn!(
+                "skipping a namespace the API server named {:?}: not a valid name",
+                crate::escape::one_line(&name)
+            );
         } else {
             names.push(name);
         }

@@ -111,7 +111,10 @@ mod tests {
     fn refusals_say_what_is_missing() {
         let forbidden = br#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"secrets \"ecr-pull\" is forbidden: User \"system:serviceaccount:ci:ecr\" cannot patch resource \"secrets\" in API group \"\" in the namespace \"team\"","reason":"Forbidden","details":{"name":"ecr-pull","kind":"secrets"},"code":403}"#;
         let text = refusal(&asked("team", "namespace team"), 403, forbidden).to_string();
-        assert!(text.starts_with("ecr-login: namespace team: HTTP 403: "), "{text}");
+        assert!(
+            text.starts_with("ecr-login: namespace team: HTTP 403: "),
+            "{text}"
+        );
         assert!(
             text.contains("lacks RBAC permission to patch secrets in namespace team"),
             "{text}"
@@ -119,7 +122,12 @@ mod tests {
         let missing = br#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"namespaces \"gone\" not found","reason":"NotFound","details":{"name":"gone","kind":"namespaces"},"code":404}"#;
         let text = refusal(&asked("gone", "namespace gone"), 404, missing).to_string();
         assert!(text.contains("namespace gone does not exist"), "{text}");
-        let text = refusal(&asked("x", "namespace x"), 502, b"<html>\nbad gateway</html>").to_string();
+        let text = refusal(
+            &asked("x", "namespace x"),
+            502,
+            b"<html>\nbad gateway</html>",
+        )
+        .to_string();
         assert!(
             text.contains("HTTP 502") && text.contains("<html> bad gateway"),
             "{text}"

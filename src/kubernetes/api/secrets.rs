@@ -42,7 +42,10 @@ pub async fn apply(
     name: &str,
 ) -> Result<Written, Error> {
     let place = format!("namespace {namespace}");
-    let body = data.manifest(name, Some(namespace)).to_string().into_bytes();
+    let body = data
+        .manifest(name, Some(namespace))
+        .to_string()
+        .into_bytes();
     let answer = api
         .send(
             &place,

@@ -125,11 +125,7 @@ async fn ensure(
                     });
                 }
                 if !answer.status.is_success() {
-                    return Err(refusal(
-                        &asked("get"),
-                        answer.status.as_u16(),
-                        &answer.body,
-                    ));
+                    return Err(refusal(&asked("get"), answer.status.as_u16(), &answer.body));
                 }
                 api.parse(&place, &answer)?
             }

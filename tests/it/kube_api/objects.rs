@@ -158,7 +158,8 @@ impl Store {
     }
 
     pub fn race_after_read(&mut self, namespace: &str, name: &str, race: Race) {
-        self.races.push((namespace.to_owned(), name.to_owned(), race));
+        self.races
+            .push((namespace.to_owned(), name.to_owned(), race));
     }
 
     /// The answer to `request`: status code and body.
@@ -212,7 +213,12 @@ impl Store {
                     _ => not_found(resource, name),
                 }
             }
-            _ => status(404, "NotFound", "the server could not find the requested resource", json!({})),
+            _ => status(
+                404,
+                "NotFound",
+                "the server could not find the requested resource",
+                json!({}),
+            ),
         }
     }
 
@@ -270,7 +276,12 @@ impl Store {
     /// the applied fields are merged into the object, all others kept.
     fn apply_secret(&mut self, request: &Seen, namespace: &str, name: &str) -> (u16, String) {
         if request.header("content-type") != Some("application/apply-patch+yaml") {
-            return status(415, "UnsupportedMediaType", "unsupported patch type", json!({}));
+            return status(
+                415,
+                "UnsupportedMediaType",
+                "unsupported patch type",
+                json!({}),
+            );
         }
         let Ok(applied) = serde_json::from_str::<Value>(&request.body) else {
             return status(400, "BadRequest", "error decoding YAML", json!({}));
@@ -333,7 +344,12 @@ impl Store {
         name: &str,
     ) -> (u16, String) {
         if request.header("content-type") != Some("application/json-patch+json") {
-            return status(415, "UnsupportedMediaType", "unsupported patch type", json!({}));
+            return status(
+                415,
+                "UnsupportedMediaType",
+                "unsupported patch type",
+                json!({}),
+            );
         }
         let key = (namespace.to_owned(), name.to_owned());
         let Some(mut account) = self.service_accounts.get(&key).cloned() else {
@@ -354,7 +370,10 @@ impl Store {
                 return status(
                     422,
                     "Invalid",
-                    &format!("the server rejected our request due to an error in our request: {} {path} failed", operation["op"]),
+                    &format!(
+                        "the server rejected our request due to an error in our request: {} {path} failed",
+                        operation["op"]
+                    ),
                     json!({}),
                 );
             }
@@ -467,7 +486,9 @@ fn selects(selector: &str, labels: &BTreeMap<String, String>) -> bool {
                 .get(key.trim())
                 .is_none_or(|v| !set(rest).contains(v))
         } else if let Some((key, rest)) = r.split_once(" in ") {
-            labels.get(key.trim()).is_some_and(|v| set(rest).contains(v))
+            labels
+                .get(key.trim())
+                .is_some_and(|v| set(rest).contains(v))
         } else if let Some((key, value)) = r.split_once("!=") {
             labels.get(key.trim()).map(String::as_str) != Some(value.trim())
         } else if let Some((key, value)) = r.split_once("==").or_else(|| r.split_once('=')) {
