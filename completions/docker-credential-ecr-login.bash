@@ -469,7 +469,7 @@ _docker__credential__ecr__login() {
             return 0
             ;;
         docker__subcmd__credential__subcmd__ecr__subcmd__login__subcmd__kube__subcmd__secret)
-            opts="-h --name --namespace --type --apply --kubeconfig --context --exit-zero --help"
+            opts="-h --name --namespace --all-namespaces --namespace-selector --exclude-namespace --service-account --type --label --annotation --argocd-url --argocd-type --argocd-project --password-only --apply --kubeconfig --context --exit-zero --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -483,8 +483,40 @@ _docker__credential__ecr__login() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --namespace-selector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --type)
-                    COMPREPLY=($(compgen -W "dockerconfigjson basic-auth" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "dockerconfigjson basic-auth argocd-repository argocd-repo-creds" -- "${cur}"))
+                    return 0
+                    ;;
+                --label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --annotation)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --argocd-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --argocd-type)
+                    COMPREPLY=($(compgen -W "helm oci" -- "${cur}"))
+                    return 0
+                    ;;
+                --argocd-project)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)
@@ -548,7 +580,7 @@ _docker__credential__ecr__login() {
             return 0
             ;;
         docker__subcmd__credential__subcmd__ecr__subcmd__login__subcmd__password)
-            opts="-h --region --public --help"
+            opts="-h --region --public --with-username --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -15,7 +15,9 @@ use crate::cli as cli_protocol;
 use crate::config::Config;
 use crate::core::cache::{self, Entry};
 use crate::core::registry::{self, Registry};
-use crate::kubernetes::api::{Credential, Kubeconfig, parse_exec_credential, parse_kubeconfig};
+use crate::kubernetes::api::{
+    Credential, Kubeconfig, glob_match, parse_exec_credential, parse_kubeconfig,
+};
 use crate::kubernetes::kubelet;
 
 /// What every error message must be: one non-empty line.
@@ -348,4 +350,58 @@ pub fn docker_config(data: &[u8]) {
     let (again, changed) = with_cred_helpers(Some(written), &keys).expect("our own file reads");
     assert!(!changed, "a second configure changed the file");
     assert_eq!(again, edited);
+}
+
+/// Values of `kube-secret`'s flags, which a chart's values hand on: label selectors, label
+/// keys and values, Argo CD URLs, namespace globs.
+pub fn kube_values(data: &[u8]) {
+    use crate::kubernetes::{argocd, names, selector};
+    const HOST: &str = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+    let text = String::from_utf8_lossy(data);
+    match selector::check(&text) {
+        // What the server is sent is ASCII, its only controls the separators it reads.
+        Ok(()) => assert!(
+            text.bytes()
+                .all(|b| b.is_ascii_graphic() || matches!(b, b' ' | b'\t' | b'\r' | b'\n')),
+            "{text:?}"
+        ),
+        Err(e) => assert_one_line(&e),
+    }
+    if names::qualified_name(&text).is_ok() {
+        assert!(text.len() <= 253 + 1 + 63 && text.is_ascii(), "{text:?}");
+        assert!(!text.contains(char::is_whitespace), "{text:?}");
+    }
+    if names::label_value(&text).is_ok() {
+        assert!(
+            text.len() <= 63 && !text.contains(['/', ' ', '=']),
+            "{text:?}"
+        );
+    }
+    for kind in [argocd::Kind::Helm, argocd::Kind::Oci] {
+        match argocd::url(HOST, Some(&text), kind) {
+            Ok(url) => {
+                // On the registry whose password the Secret holds, and nowhere else.
+                let location = url.strip_prefix("oci://").unwrap_or(&url);
+                assert_eq!(url.starts_with("oci://"), kind == argocd::Kind::Oci);
+                assert!(
+                    location == HOST || location.starts_with(&format!("{HOST}/")),
+                    "{url:?}"
+                );
+                assert!(!location.contains(['?', '#', '@', ' ', ':']), "{url:?}");
+                assert_eq!(argocd::url(HOST, Some(&url), kind).as_ref(), Ok(&url));
+            }
+            Err(e) => assert_one_line(&e),
+        }
+    }
+    let middle = (text.len() / 2..=text.len())
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(text.len());
+    let (glob, name) = text.split_at(middle);
+    if !glob.contains(['*', '?']) {
+        assert_eq!(glob_match(glob, name), glob == name, "{glob:?} {name:?}");
+    }
+    if glob_match(glob, name) && !glob.contains('*') {
+        // `?` stands for one byte: namespace names are ASCII.
+        assert_eq!(glob.len(), name.len(), "{glob:?} {name:?}");
+    }
 }

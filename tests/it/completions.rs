@@ -58,6 +58,7 @@ fn every_command_has_help_with_an_example() {
         "dockerconfig",
         "configure",
         "doctor",
+        "kube-secret",
         "install-kubelet-plugin",
         "completions",
         "man",
