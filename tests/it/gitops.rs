@@ -75,8 +75,8 @@ fn argocd_secrets_hold_what_argo_cd_reads_field_by_field() {
         })
     );
 
-    // A credential template for a path, as Argo CD 3.1's oci type, restricted to a project,
-    // with the user's labels and annotations beside ours.
+    // A credential template for a path, as Argo CD 3.1's oci type, with the user's labels and
+    // annotations beside ours.
     let creds = printed(
         &sandbox,
         &[
@@ -88,8 +88,6 @@ fn argocd_secrets_hold_what_argo_cd_reads_field_by_field() {
             "oci",
             "--argocd-url",
             &format!("{HOST}/charts/"),
-            "--argocd-project",
-            "team-a",
             "--label",
             "example.com/team=platform",
             "--annotation",
@@ -112,7 +110,32 @@ fn argocd_secrets_hold_what_argo_cd_reads_field_by_field() {
         decoded(&creds),
         json!({
             "url": format!("oci://{HOST}/charts"), "username": "AWS", "password": PASSWORD,
-            "name": "ecr-creds", "type": "oci", "project": "team-a",
+            "name": "ecr-creds", "type": "oci",
+        })
+    );
+
+    // One repository for Argo CD 3.1's oci type, restricted to a project: its url names the
+    // repository, as the Application's oci:// repoURL does.
+    let oci = printed(
+        &sandbox,
+        &[
+            "--name",
+            "ecr-app",
+            "--type",
+            "argocd-repository",
+            "--argocd-type",
+            "oci",
+            "--argocd-url",
+            &format!("oci://{HOST}/charts/app"),
+            "--argocd-project",
+            "team-a",
+        ],
+    );
+    assert_eq!(
+        decoded(&oci),
+        json!({
+            "url": format!("oci://{HOST}/charts/app"), "username": "AWS", "password": PASSWORD,
+            "name": "ecr-app", "type": "oci", "project": "team-a",
         })
     );
 
@@ -561,6 +584,14 @@ fn bad_input_is_a_usage_error_before_any_call() {
         (
             vec!["--argocd-project", "team-a"],
             "are for --type argocd-repository",
+        ),
+        (
+            vec!["--type", "argocd-repo-creds", "--argocd-project", "team-a"],
+            "ignores a project",
+        ),
+        (
+            vec!["--type", "argocd-repository", "--argocd-type", "oci"],
+            "needs --argocd-url oci://HOST/REPOSITORY",
         ),
         (
             vec![

@@ -102,7 +102,8 @@ pub struct KubeSecretArgs {
     #[arg(long = "annotation", value_name = "KEY=VALUE", value_parser = annotation)]
     annotations: Vec<(String, String)>,
     /// The Argo CD types: the repository URL, or for argocd-repo-creds the URL prefix, on the
-    /// registry: host[/path] (an oci:// is accepted) [default: the registry].
+    /// registry: host[/path] (an oci:// is accepted) [default: the registry; argocd-repository
+    /// with --argocd-type oci needs the repository's path].
     #[arg(long, value_name = "URL")]
     argocd_url: Option<String>,
     /// The Argo CD types: helm writes type helm with enableOCI "true" and a URL without a
@@ -110,7 +111,8 @@ pub struct KubeSecretArgs {
     /// [default: helm].
     #[arg(long, value_enum, value_name = "TYPE")]
     argocd_type: Option<ArgocdTypeArg>,
-    /// The Argo CD types: the project the credentials are restricted to.
+    /// argocd-repository: the project the repository is restricted to (Argo CD reads no
+    /// project on an argocd-repo-creds template).
     #[arg(long, value_name = "NAME", value_parser = project)]
     argocd_project: Option<String>,
     /// With --apply: only update the password of the existing Secret (basic-auth and the Argo
@@ -196,9 +198,23 @@ impl KubeSecretArgs {
                 Some(ArgocdTypeArg::Oci) => argocd::Kind::Oci,
                 Some(ArgocdTypeArg::Helm) | None => argocd::Kind::Helm,
             };
+            // Argo CD reads `project` from repository Secrets only: on a credential template it
+            // would look like a restriction and be none.
+            if kind == SecretType::ArgocdRepoCreds && self.argocd_project.is_some() {
+                return Err("--argocd-project restricts --type argocd-repository only: Argo CD ignores a project on an argocd-repo-creds template, which serves every project".into());
+            }
             let registry = self.registries.first().map_or("", String::as_str);
+            let url = argocd::url(registry, self.argocd_url.as_deref(), repo_kind)?;
+            // A repository Secret serves the Application whose repoURL is its url exactly, and
+            // an oci:// repoURL always names the repository: the bare registry would serve none.
+            if kind == SecretType::ArgocdRepository
+                && repo_kind == argocd::Kind::Oci
+                && !url.trim_start_matches("oci://").contains('/')
+            {
+                return Err("--type argocd-repository --argocd-type oci needs --argocd-url oci://HOST/REPOSITORY: Argo CD matches a repository Secret's url exactly, and an oci:// repoURL names the repository (or use --type argocd-repo-creds for every repository under a prefix)".into());
+            }
             Some(Argocd {
-                url: argocd::url(registry, self.argocd_url.as_deref(), repo_kind)?,
+                url,
                 kind: repo_kind,
                 project: self.argocd_project,
             })
