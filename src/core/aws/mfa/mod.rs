@@ -305,7 +305,7 @@ async fn assume(
         .credentials_provider(SharedCredentialsProvider::new(source))
         .build();
     let action = if code.is_some() {
-        "sts:AssumeRole with this MFA device's code (a mistyped, expired or already used code is refused too)"
+        "sts:AssumeRole, and that the code is the MFA device's current one (a mistyped, expired or already used code is refused)"
     } else {
         "sts:AssumeRole (check the role's trust policy)"
     };
