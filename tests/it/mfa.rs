@@ -2,6 +2,8 @@
 //! terminal of the helper's own (a pty), the session kept so the next `get` asks nothing, the
 //! AWS CLI's cached session used instead of asking, and no terminal at all said at once.
 
+use std::time::Duration;
+
 use serde_json::json;
 
 use crate::support::*;
@@ -307,4 +309,41 @@ fn mfa_serial_on_a_source_profile_is_asked_for_in_the_chain() {
     assert_eq!(calls.len(), 3);
     assert_eq!(calls[2].0.get("RoleArn").map(String::as_str), Some(APP));
     assert_eq!(calls[2].1, ADMIN_SESSION);
+}
+
+#[test]
+fn the_time_taken_to_type_the_code_does_not_count_against_the_timeout() {
+    let (mock, sandbox) = setup();
+    let sandbox = sandbox.env("AWS_ECR_TIMEOUT", "2s");
+    // The code is typed when the deadline has long passed.
+    let slow = sandbox.run_on_terminal_when(
+        &["get"],
+        HOST,
+        &format!("{CODE}\n"),
+        Some((QUESTION, Duration::from_secs(4))),
+    );
+    assert_eq!(
+        (slow.run.code, slow.run.stdout.as_str()),
+        (0, get_line(HOST, "mfa-pw").as_str()),
+        "{slow:?}"
+    );
+    assert!(slow.run.elapsed >= Duration::from_secs(4));
+    assert_eq!(mock.assume_role_requests().len(), 1);
+}
+
+#[test]
+fn without_a_terminal_a_still_valid_token_bridges_a_refresh_that_needs_a_code() {
+    let (_mock, sandbox) = setup();
+    let first = sandbox.run_on_terminal(&["get"], HOST, &format!("{CODE}\n"));
+    assert_eq!(first.run.code, 0, "{first:?}");
+    // The session is gone (an hour later), the token due for refresh but not expired.
+    for file in session_files(&sandbox) {
+        std::fs::remove_file(file).unwrap();
+    }
+    let entries = sandbox.cache_entries();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    make_stale(&entries[0]);
+    let quiet = sandbox.clone_env().env("AWS_ECR_LOG", "warn");
+    let run = quiet.run_without_terminal(&["get"], HOST);
+    assert_served_stale("no terminal", &run, "mfa-pw", "needs an MFA code");
 }

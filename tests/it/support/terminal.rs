@@ -191,6 +191,21 @@ impl Sandbox {
     /// `script`), with `stdin` on its stdin, as a client writes it, while `typed` is typed on
     /// the terminal (end of input after it).
     pub fn run_on_terminal(&self, args: &[&str], stdin: &str, typed: &str) -> TerminalRun {
+        self.run_on_terminal_when(args, stdin, typed, None)
+    }
+
+    /// [`Sandbox::run_on_terminal`], with `typed` typed only once the terminal shows `shown`
+    /// and then `later` has passed since the start: a person who takes their time.
+    pub fn run_on_terminal_when(
+        &self,
+        args: &[&str],
+        stdin: &str,
+        typed: &str,
+        after: Option<(&str, Duration)>,
+    ) -> TerminalRun {
+        use std::io::{Read, Write};
+        use std::process::Stdio;
+        use std::sync::{Arc, Mutex};
         let files = tempfile::tempdir().unwrap();
         let path = |name: &str| files.path().join(name);
         std::fs::write(path("stdin"), stdin).unwrap();
@@ -205,16 +220,53 @@ impl Sandbox {
         );
         let mut script = std::process::Command::new("script");
         script.args(["-qec", &command, "/dev/null"]);
-        let outer = super::run_command(self.prepare(script, &[]), typed.as_bytes().to_vec());
+        let started = std::time::Instant::now();
+        let mut child = self
+            .prepare(script, &[])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("script runs");
+        let shown = Arc::new(Mutex::new(Vec::new()));
+        let reader = {
+            let shown = shown.clone();
+            let mut stdout = child.stdout.take().unwrap();
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 4096];
+                while let Ok(n @ 1..) = stdout.read(&mut buffer) {
+                    shown.lock().unwrap().extend_from_slice(&buffer[..n]);
+                }
+            })
+        };
+        let text = || String::from_utf8_lossy(&shown.lock().unwrap()).into_owned();
+        let mut stdin = child.stdin.take().unwrap();
+        if let Some((question, later)) = after {
+            assert!(
+                super::wait_for(Duration::from_secs(60), || text().contains(question)),
+                "never asked {question:?}: {}",
+                text()
+            );
+            std::thread::sleep(later.saturating_sub(started.elapsed()));
+        }
+        stdin.write_all(typed.as_bytes()).unwrap();
+        drop(stdin);
+        let ended = super::wait_for(Duration::from_secs(60), || {
+            child.try_wait().unwrap().is_some()
+        });
+        if !ended {
+            let _ = child.kill();
+        }
+        let status = child.wait().unwrap();
+        reader.join().unwrap();
         let read = |name: &str| std::fs::read_to_string(path(name)).unwrap_or_default();
         TerminalRun {
             run: Run {
-                code: outer.code,
+                code: status.code().unwrap_or(-1),
                 stdout: read("stdout"),
                 stderr: read("stderr"),
-                elapsed: outer.elapsed,
+                elapsed: started.elapsed(),
             },
-            terminal: outer.stdout,
+            terminal: text(),
         }
     }
 
