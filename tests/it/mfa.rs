@@ -347,3 +347,31 @@ fn without_a_terminal_a_still_valid_token_bridges_a_refresh_that_needs_a_code() 
     let run = quiet.run_without_terminal(&["get"], HOST);
     assert_served_stale("no terminal", &run, "mfa-pw", "needs an MFA code");
 }
+
+#[test]
+fn one_process_at_a_time_asks_and_the_others_use_its_session() {
+    let (mock, sandbox) = setup();
+    let mut first = sandbox.spawn_on_terminal(&["get"], HOST);
+    first.wait_until_shown(QUESTION);
+    // Another registry needs the same session: the second get waits for the first instead of
+    // asking on its own terminal, where nobody types (its input is closed).
+    let mut second = sandbox.spawn_on_terminal(&["get"], US_EAST);
+    second.type_and_close("");
+    assert!(
+        wait_for(Duration::from_secs(60), || second
+            .stderr()
+            .contains("taking the lock of the MFA session")),
+        "{}",
+        second.stderr()
+    );
+    first.type_and_close(&format!("{CODE}\n"));
+    let (first, second) = (first.finish(), second.finish());
+    assert_eq!(first.run.code, 0, "{first:?}");
+    assert_eq!(
+        (second.run.code, second.run.stdout.as_str()),
+        (0, get_line(US_EAST, "mfa-pw").as_str()),
+        "{second:?}"
+    );
+    assert!(!second.terminal.contains("MFA"), "{second:?}");
+    assert_eq!(mock.assume_role_requests().len(), 1);
+}

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use wiremock::matchers::method;
@@ -203,9 +204,19 @@ impl Sandbox {
         typed: &str,
         after: Option<(&str, Duration)>,
     ) -> TerminalRun {
-        use std::io::{Read, Write};
+        let mut terminal = self.spawn_on_terminal(args, stdin);
+        if let Some((question, later)) = after {
+            terminal.wait_until_shown(question);
+            std::thread::sleep(later.saturating_sub(terminal.started.elapsed()));
+        }
+        terminal.type_and_close(typed);
+        terminal.finish()
+    }
+
+    /// Starts the binary as [`Sandbox::run_on_terminal`] does, with nothing typed yet.
+    pub fn spawn_on_terminal(&self, args: &[&str], stdin: &str) -> OnTerminal {
+        use std::io::Read;
         use std::process::Stdio;
-        use std::sync::{Arc, Mutex};
         let files = tempfile::tempdir().unwrap();
         let path = |name: &str| files.path().join(name);
         std::fs::write(path("stdin"), stdin).unwrap();
@@ -238,35 +249,13 @@ impl Sandbox {
                 }
             })
         };
-        let text = || String::from_utf8_lossy(&shown.lock().unwrap()).into_owned();
-        let mut stdin = child.stdin.take().unwrap();
-        if let Some((question, later)) = after {
-            assert!(
-                super::wait_for(Duration::from_secs(60), || text().contains(question)),
-                "never asked {question:?}: {}",
-                text()
-            );
-            std::thread::sleep(later.saturating_sub(started.elapsed()));
-        }
-        stdin.write_all(typed.as_bytes()).unwrap();
-        drop(stdin);
-        let ended = super::wait_for(Duration::from_secs(60), || {
-            child.try_wait().unwrap().is_some()
-        });
-        if !ended {
-            let _ = child.kill();
-        }
-        let status = child.wait().unwrap();
-        reader.join().unwrap();
-        let read = |name: &str| std::fs::read_to_string(path(name)).unwrap_or_default();
-        TerminalRun {
-            run: Run {
-                code: status.code().unwrap_or(-1),
-                stdout: read("stdout"),
-                stderr: read("stderr"),
-                elapsed: started.elapsed(),
-            },
-            terminal: text(),
+        OnTerminal {
+            stdin: child.stdin.take(),
+            child,
+            reader,
+            shown,
+            files,
+            started,
         }
     }
 
@@ -299,6 +288,69 @@ fn quote(word: &str) -> String {
 
 fn quote_path(path: &Path) -> String {
     quote(&path.display().to_string())
+}
+
+/// The binary running on a terminal of its own ([`Sandbox::spawn_on_terminal`]).
+pub struct OnTerminal {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    reader: std::thread::JoinHandle<()>,
+    shown: Arc<Mutex<Vec<u8>>>,
+    files: tempfile::TempDir,
+    started: std::time::Instant,
+}
+
+impl OnTerminal {
+    /// What the terminal has shown so far.
+    pub fn shown(&self) -> String {
+        String::from_utf8_lossy(&self.shown.lock().unwrap()).into_owned()
+    }
+
+    /// Its stderr so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.files.path().join("stderr")).unwrap_or_default()
+    }
+
+    /// Waits (a minute at most) until the terminal shows `text`.
+    pub fn wait_until_shown(&self, text: &str) {
+        assert!(
+            super::wait_for(Duration::from_secs(60), || self.shown().contains(text)),
+            "never shown {text:?}: {}",
+            self.shown()
+        );
+    }
+
+    /// Types `typed` on the terminal, then ends its input.
+    pub fn type_and_close(&mut self, typed: &str) {
+        use std::io::Write;
+        let mut stdin = self.stdin.take().expect("typed once");
+        stdin.write_all(typed.as_bytes()).unwrap();
+    }
+
+    /// Waits for the end (a minute at most, then it is killed) and collects the run.
+    pub fn finish(mut self) -> TerminalRun {
+        drop(self.stdin.take());
+        let child = &mut self.child;
+        if !super::wait_for(Duration::from_secs(60), || {
+            child.try_wait().unwrap().is_some()
+        }) {
+            let _ = child.kill();
+        }
+        let status = child.wait().unwrap();
+        self.reader.join().unwrap();
+        let read =
+            |name: &str| std::fs::read_to_string(self.files.path().join(name)).unwrap_or_default();
+        let terminal = String::from_utf8_lossy(&self.shown.lock().unwrap()).into_owned();
+        TerminalRun {
+            run: Run {
+                code: status.code().unwrap_or(-1),
+                stdout: read("stdout"),
+                stderr: read("stderr"),
+                elapsed: self.started.elapsed(),
+            },
+            terminal,
+        }
+    }
 }
 
 /// Bounds "at once": the process start-up allowance and then some, far below a hang.

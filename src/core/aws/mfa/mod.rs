@@ -189,6 +189,9 @@ pub fn ask_code(
     // Without a terminal, say so at once, before waiting on anyone.
     let mut terminal = Terminal::open().map_err(refused)?;
     if let Some(cache) = cache_dir.and_then(|dir| Cache::at(dir.to_owned())) {
+        debug!(
+            "taking the lock of the MFA session of profile {profile:?}, which another process asking for its code holds"
+        );
         match cache.lock_session(&ask.key, Instant::now() + WAIT_FOR_OTHER) {
             Locking::Busy => {
                 return Err(Error::CredentialsFailed {
