@@ -1,4 +1,5 @@
-//! The token cache: one small file per registry and identity.
+//! The token cache: one small file per registry and identity; beside the tokens, the role
+//! sessions got with an MFA code ([`session`]), under the same rules.
 //!
 //! This is why the helper is fast: a valid entry is served by reading one file, with no AWS
 //! credential resolution, no config loading, no runtime and no network. It is also where the
