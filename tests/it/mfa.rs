@@ -360,7 +360,7 @@ fn one_process_at_a_time_asks_and_the_others_use_its_session() {
     assert!(
         wait_for(Duration::from_secs(60), || second
             .stderr()
-            .contains("taking the lock of the MFA session")),
+            .contains("taking its lock, held by any other process")),
         "{}",
         second.stderr()
     );

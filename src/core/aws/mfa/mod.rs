@@ -190,7 +190,7 @@ pub fn ask_code(
     let mut terminal = Terminal::open().map_err(refused)?;
     if let Some(cache) = cache_dir.and_then(|dir| Cache::at(dir.to_owned())) {
         debug!(
-            "taking the lock of the MFA session of profile {profile:?}, which another process asking for its code holds"
+            "the MFA session of profile {profile:?}: taking its lock, held by any other process asking for its code"
         );
         match cache.lock_session(&ask.key, Instant::now() + WAIT_FOR_OTHER) {
             Locking::Busy => {
