@@ -49,6 +49,25 @@ pub enum Error {
         hint: Option<String>,
     },
 
+    /// A profile's role needs an MFA code and nobody can be asked for one: the process has no
+    /// terminal (dockerd, CI, the kubelet) or runs in its background. Says what works there.
+    #[error(
+        "ecr-login: profile {profile:?} needs an MFA code for {serial}, and {why}; run 'aws sts get-caller-identity --profile {profile}' in a terminal first (the role session the AWS CLI caches is used here until it expires), or put the keys of 'aws sts get-session-token --serial-number {serial} --token-code <code>' in a profile without mfa_serial, or sign in with 'aws sso login'"
+    )]
+    MfaNoTerminal {
+        profile: String,
+        serial: String,
+        why: &'static str,
+    },
+
+    /// The terminal was asked for an MFA code and gave none.
+    #[error("ecr-login: no MFA code for {serial} (profile {profile:?}): {problem}")]
+    MfaNoCode {
+        profile: String,
+        serial: String,
+        problem: String,
+    },
+
     /// AWS refused the credentials or the permission; fix IAM or log in again.
     #[error(
         "ecr-login: AWS denied the token request for {registry}: {message} ({code}); check that the credentials in use allow {action}"
@@ -235,7 +254,9 @@ impl Error {
             | Error::TimedOut { .. }
             | Error::LockTimedOut { .. }
             | Error::Network { .. }
-            | Error::BadToken { .. } => true,
+            | Error::BadToken { .. }
+            // Nobody to ask says nothing about the role: a cached token may bridge it.
+            | Error::MfaNoTerminal { .. } => true,
             Error::Service { transient, .. } => *transient,
             _ => false,
         }

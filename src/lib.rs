@@ -13,7 +13,7 @@
 //!   [`core::token`]). It imports neither `cli` nor the client folders.
 //! - The plumbing: [`settings`] (read once per command from [`env`](mod@env) and the
 //!   [`config`] file), [`error`], [`escape`], [`log`], [`file`](mod@file), [`process`], [`platform`],
-//!   [`secret`]. The exception: `config` and `settings` reach up into the core, for
+//!   [`prompt`] (an MFA code asked on the terminal), [`secret`]. The exception: `config` and `settings` reach up into the core, for
 //!   [`core::registry`]'s parsing of hosts.
 //!
 //! A `get` flows stdin → `cli::protocol` → [`config`] (registry, alias, profile) →
@@ -35,6 +35,7 @@ mod kubernetes;
 mod log;
 mod platform;
 mod process;
+mod prompt;
 mod secret;
 mod settings;
 #[cfg(test)]

@@ -90,6 +90,25 @@ impl Identity {
         Identity(hex::encode(hash.finalize()))
     }
 
+    /// The key of a role's session got with an MFA code: this identity (that of the profile
+    /// naming the role) and every argument of the `AssumeRole` call but the code, so a session
+    /// is only ever reused by the profile, credentials and role it was made for.
+    pub fn role_session(&self, arguments: &[(&str, &str)]) -> Identity {
+        let mut hash = Sha256::new();
+        let mut field = |name: &str, value: &[u8]| {
+            // Length-prefixed, as in `assuming`.
+            hash.update(name.as_bytes());
+            hash.update((value.len() as u64).to_be_bytes());
+            hash.update(value);
+        };
+        field("identity", self.0.as_bytes());
+        field("mfa-role-session", b"");
+        for (name, value) in arguments {
+            field(name, value.as_bytes());
+        }
+        Identity(hex::encode(hash.finalize()))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -16,6 +16,9 @@ mod gitops;
 mod kube_api;
 mod kube_apply;
 mod kubernetes;
+// The terminal is a pty from util-linux's `script`.
+#[cfg(target_os = "linux")]
+mod mfa;
 mod node;
 mod parity;
 mod protocol;

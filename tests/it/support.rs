@@ -14,6 +14,10 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 mod kube;
 pub use kube::*;
+#[cfg(target_os = "linux")]
+mod terminal;
+#[cfg(target_os = "linux")]
+pub use terminal::*;
 
 pub const ECR_TARGET: &str = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken";
 pub const PUBLIC_TARGET: &str = "SpencerFrontendService.GetAuthorizationToken";

@@ -22,7 +22,7 @@ use aws_credential_types::provider::error::CredentialsError;
 
 use aws_types::SdkConfig;
 
-use super::{WebIdentity, error_chain};
+use super::{FetchOptions, WebIdentity, error_chain, mfa};
 use crate::error::Error;
 
 /// The SDK's words when `AWS_EC2_METADATA_DISABLED` is set: asked for, not worth a hint.
@@ -35,15 +35,25 @@ pub struct Resolved {
     pub source: &'static str,
 }
 
-/// Runs the chain until a source answers. With `only_profile` (a profile the config file names
-/// for the registry) the profile is the only source, as with `aws --profile`: keys in the
-/// environment belong to some other account and must not win.
+/// What the chain gave: credentials, or first a code for a role that needs one.
+#[derive(Debug)]
+pub enum Outcome {
+    Resolved(Resolved),
+    NeedsCode(mfa::Ask),
+}
+
+/// Runs the chain until a source answers. With `options.profile_is_configured` (a profile the
+/// config file names for the registry) the profile is the only source, as with
+/// `aws --profile`: keys in the environment belong to some other account and must not win.
+/// A profile whose role chain has `mfa_serial` is resolved by [`mfa`], not by the SDK.
 pub async fn resolve(
     conf: &ProviderConfig,
+    sdk: &SdkConfig,
     env: &crate::env::Env,
-    profile: Option<&str>,
-    only_profile: bool,
-) -> Result<Resolved, Error> {
+    options: &FetchOptions,
+) -> Result<Outcome, Error> {
+    let profile = options.profile.as_deref();
+    let only_profile = options.profile_is_configured;
     let mut profile_source = ProfileFileCredentialsProvider::builder().configure(conf);
     if let Some(profile) = profile {
         profile_source = profile_source.profile_name(profile);
@@ -82,15 +92,32 @@ pub async fn resolve(
         if only_profile && source != "profile" {
             continue;
         }
-        if source == "profile" {
-            super::files::check_profile(env, profile).await?;
+        if source == "profile"
+            && let Some(set) = super::files::check_profile(env, profile).await?
+            && let Some(plan) = mfa::plan(&set)?
+        {
+            let cx = mfa::Context {
+                sdk,
+                conf,
+                env,
+                cache_dir: options.cache_dir.as_deref(),
+                answers: &options.mfa,
+                timeout: super::operation_timeout(sdk),
+            };
+            return Ok(match mfa::resolve(plan, &cx).await? {
+                mfa::Resolution::Credentials(credentials, source) => Outcome::Resolved(Resolved {
+                    credentials,
+                    source,
+                }),
+                mfa::Resolution::NeedsCode(ask) => Outcome::NeedsCode(ask),
+            });
         }
         match provider.provide_credentials().await {
             Ok(credentials) => {
-                return Ok(Resolved {
+                return Ok(Outcome::Resolved(Resolved {
                     credentials,
                     source,
-                });
+                }));
             }
             // Off EC2 the metadata service is absent, refused or filtered (the SDK says "not
             // loaded"); that is "no credentials", with the detail kept for the curious.
@@ -168,7 +195,7 @@ pub async fn assume_role(
     })
 }
 
-fn failed(profile: Option<&str>, source: &str, err: &CredentialsError) -> Error {
+pub(super) fn failed(profile: Option<&str>, source: &str, err: &CredentialsError) -> Error {
     let cause = format!("{source}: {}", error_chain(err));
     let lower = cause.to_ascii_lowercase();
     // The SDK's error types are private; their text is what says which login is missing.

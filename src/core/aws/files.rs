@@ -14,6 +14,8 @@
 
 use std::path::{Path, PathBuf};
 
+use aws_config::profile::ProfileSet;
+
 use crate::env::Env;
 use crate::error::Error;
 
@@ -58,15 +60,16 @@ pub fn check_environment(env: &Env) -> Result<(), Error> {
     Ok(())
 }
 
-/// The files the credentials of `profile` (or of the environment's profile) would read.
-pub async fn check_profile(env: &Env, profile: Option<&str>) -> Result<(), Error> {
+/// The files the credentials of `profile` (or of the environment's profile) would read; the
+/// profiles, for what else needs them (`mfa_serial`), when they could be loaded.
+pub async fn check_profile(env: &Env, profile: Option<&str>) -> Result<Option<ProfileSet>, Error> {
     let sdk_env = aws_types::os_shim_internal::Env::from(env.to_map());
     let fs = aws_types::os_shim_internal::Fs::real();
     let chosen = profile.map(|p| std::borrow::Cow::Owned(p.to_owned()));
     // A broken file is the SDK's to report, with its line.
     let Ok(set) = aws_config::profile::load(&fs, &sdk_env, &Default::default(), chosen).await
     else {
-        return Ok(());
+        return Ok(None);
     };
     let home = env.home().unwrap_or_default();
     let mut name = set.selected_profile().to_owned();
@@ -89,7 +92,7 @@ pub async fn check_profile(env: &Env, profile: Option<&str>) -> Result<(), Error
             None => break,
         }
     }
-    Ok(())
+    Ok(Some(set))
 }
 
 /// What `profile` makes the SDK read, by the key that selects it.

@@ -14,6 +14,7 @@ mod errors;
 mod files;
 pub mod http;
 mod imds;
+mod mfa;
 
 pub use endpoint::{api_endpoint, endpoint_override};
 pub use errors::{api_error, error_chain};
@@ -53,6 +54,10 @@ pub struct FetchOptions {
     /// Assume this role with a web identity token instead of running the credential chain
     /// (the kubelet plugin's per-pod service account).
     pub web_identity: Option<WebIdentity>,
+    /// The cache directory, where role sessions got with an MFA code are kept.
+    pub cache_dir: Option<std::path::PathBuf>,
+    /// The MFA codes typed so far for this fetch.
+    mfa: Vec<mfa::Answer>,
 }
 
 /// A role to assume with `AssumeRoleWithWebIdentity`.
@@ -72,6 +77,8 @@ impl FetchOptions {
             timeout: settings.timeout,
             deadline: settings.deadline,
             web_identity: None,
+            cache_dir: settings.cache_dir.clone(),
+            mfa: Vec::new(),
         }
     }
 }
@@ -94,11 +101,9 @@ pub fn fetch_token(registry: &Registry, env: &Env, options: &FetchOptions) -> Re
 
 /// [`fetch_token`], recording what happened in `trace`.
 ///
-/// The fetch runs on a thread of its own and the caller waits for its answer only until the
-/// deadline. The SDK blocks its thread in places our async timeout cannot reach (it reads the
-/// SSO token cache, a web identity token file and `credential_process` output with blocking
-/// calls), so a FIFO or a hung file system there would otherwise hold the command past any
-/// bound. An abandoned fetch thread ends with the process; what it started is killed.
+/// A role that needs an MFA code ends a round of the fetch with the question; the code is
+/// asked for here, outside the round and its deadline (a person takes their time), and the
+/// next round, with the code and a deadline of its own, assumes the role ([`mfa`]).
 pub fn fetch_traced(
     registry: &Registry,
     env: &Env,
@@ -108,6 +113,50 @@ pub fn fetch_traced(
     files::check_environment(env)?;
     // Before anything is started: what a credential_process detaches stays ours to stop.
     crate::process::adopt_orphans();
+    let mut options = options.clone();
+    // The locks of the sessions asked for, held until their sessions are made.
+    let mut held = Vec::new();
+    for _ in 0..=mfa::MAX_CODES {
+        match fetch_round(registry, env, &options, trace)? {
+            Fetched::Token(token) => return Ok(token),
+            Fetched::NeedsCode(ask) => {
+                if let Some(answer) = mfa::ask_code(ask, options.cache_dir.as_deref(), &mut held)? {
+                    options.mfa.push(answer);
+                }
+                options.deadline = Instant::now() + options.timeout;
+            }
+        }
+    }
+    Err(Error::CredentialsFailed {
+        profile: options.profile.clone(),
+        cause: format!(
+            "its role chain asked for more than {} MFA codes",
+            mfa::MAX_CODES
+        ),
+        hint: None,
+    })
+}
+
+/// What a round of the fetch gave.
+enum Fetched {
+    Token(Token),
+    /// A role needs an MFA code first.
+    NeedsCode(mfa::Ask),
+}
+
+/// One round of the fetch.
+///
+/// It runs on a thread of its own and the caller waits for its answer only until the
+/// deadline. The SDK blocks its thread in places our async timeout cannot reach (it reads the
+/// SSO token cache, a web identity token file and `credential_process` output with blocking
+/// calls), so a FIFO or a hung file system there would otherwise hold the command past any
+/// bound. An abandoned fetch thread ends with the process; what it started is killed.
+fn fetch_round(
+    registry: &Registry,
+    env: &Env,
+    options: &FetchOptions,
+    trace: &mut Trace,
+) -> Result<Fetched, Error> {
     let (registry_, env_, options_) = (registry.clone(), env.clone(), options.clone());
     // The fetch's own timeout fires at the deadline and answers at once; the grace only lets
     // that answer, with its better cause, arrive before the watchdog's.
@@ -162,7 +211,7 @@ fn fetch_on_this_thread(
     env: &Env,
     options: &FetchOptions,
     trace: &mut Trace,
-) -> Result<Token, Error> {
+) -> Result<Fetched, Error> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -192,7 +241,7 @@ async fn fetch(
     env: &Env,
     options: &FetchOptions,
     trace: &mut Trace,
-) -> Result<Token, Error> {
+) -> Result<Fetched, Error> {
     let http = http::client(env)?;
     let region = Region::new(registry.region.clone());
     let conf = provider_config(&region, &http);
@@ -212,15 +261,10 @@ async fn fetch(
     let started = Instant::now();
     let resolved = match &options.web_identity {
         Some(identity) => credentials::assume_role(&sdk, identity, operation_timeout(&sdk)).await?,
-        None => {
-            credentials::resolve(
-                &conf,
-                env,
-                options.profile.as_deref(),
-                options.profile_is_configured,
-            )
-            .await?
-        }
+        None => match credentials::resolve(&conf, &sdk, env, options).await? {
+            credentials::Outcome::Resolved(resolved) => resolved,
+            credentials::Outcome::NeedsCode(ask) => return Ok(Fetched::NeedsCode(ask)),
+        },
     };
     trace.source = Some(resolved.source);
     trace.credentials_time = Some(started.elapsed());
@@ -236,7 +280,9 @@ async fn fetch(
                 .use_fips(fips)
                 .use_dual_stack(dual_stack)
                 .build();
-            private_token(aws_sdk_ecr::Client::from_conf(conf), &sdk, registry).await
+            private_token(aws_sdk_ecr::Client::from_conf(conf), &sdk, registry)
+                .await
+                .map(Fetched::Token)
         }
         Service::Public => {
             let conf = aws_sdk_ecrpublic::config::Builder::from(&sdk)
@@ -244,7 +290,9 @@ async fn fetch(
                 .use_fips(fips)
                 .use_dual_stack(dual_stack)
                 .build();
-            public_token(aws_sdk_ecrpublic::Client::from_conf(conf), &sdk, registry).await
+            public_token(aws_sdk_ecrpublic::Client::from_conf(conf), &sdk, registry)
+                .await
+                .map(Fetched::Token)
         }
     }
 }

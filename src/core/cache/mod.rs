@@ -1,4 +1,5 @@
-//! The token cache: one small file per registry and identity.
+//! The token cache: one small file per registry and identity; beside the tokens, the role
+//! sessions got with an MFA code ([`session`]), under the same rules.
 //!
 //! This is why the helper is fast: a valid entry is served by reading one file, with no AWS
 //! credential resolution, no config loading, no runtime and no network. It is also where the
@@ -14,6 +15,7 @@
 
 mod dir;
 mod entry;
+mod session;
 
 use std::collections::BTreeMap;
 use std::io::{self, Read};
@@ -25,6 +27,7 @@ use time::OffsetDateTime;
 #[cfg(fuzzing)]
 pub(crate) use entry::ENTRY_VERSION;
 pub use entry::Entry;
+pub use session::{MAX_LIFETIME_SECS, SESSION_VERSION, Session};
 
 use crate::core::identity::Identity;
 use crate::core::registry::Registry;
@@ -38,6 +41,9 @@ const PREFIX: &str = "token-v1-";
 
 /// Temp files of interrupted writes; the sweep removes old ones.
 const TEMP_PREFIX: &str = "token-v1-tmp-";
+
+/// Role sessions got with an MFA code ([`session`]): ours, but never read as tokens.
+const SESSION_PREFIX: &str = "token-v1-session-";
 
 /// Touched when the directory was last swept.
 const MARKER: &str = "token-v1-pruned";
@@ -105,7 +111,14 @@ impl Cache {
     /// is for the registry and identity asked for is the caller's check ([`Entry::is_for`]).
     pub fn read(&self, key: &str) -> Option<Entry> {
         let name = entry_name(key);
-        let file = match self.dir.open_file(&name, Open::Read) {
+        Entry::from_json(&self.read_file(&name)?)
+            .inspect_err(|why| debug!("cache miss: {name}: {why}"))
+            .ok()
+    }
+
+    /// The bytes of the file `name`, if it is one of ours that can be read.
+    fn read_file(&self, name: &str) -> Option<Vec<u8>> {
+        let file = match self.dir.open_file(name, Open::Read) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
             Err(e) => {
@@ -113,11 +126,32 @@ impl Cache {
                 return None;
             }
         };
-        let mut text = Vec::new();
-        file.take(MAX_ENTRY_SIZE).read_to_end(&mut text).ok()?;
-        Entry::from_json(&text)
-            .inspect_err(|why| debug!("cache miss: {name}: {why}"))
+        let mut bytes = Vec::new();
+        file.take(MAX_ENTRY_SIZE).read_to_end(&mut bytes).ok()?;
+        Some(bytes)
+    }
+
+    /// The role session stored under `key`, if there is a well-formed one made for that key.
+    /// Whether it is still usable is the caller's check ([`Session::is_usable`]).
+    pub fn read_session(&self, key: &Identity) -> Option<Session> {
+        let name = session_name(key.as_str());
+        Session::from_json(&self.read_file(&name)?)
+            .inspect_err(|why| debug!("no MFA session: {name}: {why}"))
             .ok()
+            .filter(|session| session.key == key.as_str())
+    }
+
+    /// Atomically replaces the role session stored under its key.
+    pub fn write_session(&self, session: &Session) -> io::Result<()> {
+        let json = serde_json::to_vec(session).map_err(io::Error::other)?;
+        self.dir
+            .replace(&session_name(&session.key), &json, TEMP_PREFIX)
+    }
+
+    /// Takes the lock of the role session stored under `key`, waiting until `deadline` at the
+    /// latest: one process at a time asks for its code.
+    pub fn lock_session(&self, key: &Identity, deadline: Instant) -> Locking {
+        self.lock_file(&format!("{SESSION_PREFIX}{}.lock", key.as_str()), deadline)
     }
 
     /// Atomically replaces the entry for `key`.
@@ -133,8 +167,11 @@ impl Cache {
 
     /// Takes the entry's exclusive lock, waiting until `deadline` at the latest.
     pub fn lock(&self, key: &str, deadline: Instant) -> Locking {
-        let name = format!("{PREFIX}{key}.lock");
-        let file = match self.dir.open_file(&name, Open::Lock) {
+        self.lock_file(&format!("{PREFIX}{key}.lock"), deadline)
+    }
+
+    fn lock_file(&self, name: &str, deadline: Instant) -> Locking {
+        let file = match self.dir.open_file(name, Open::Lock) {
             Ok(file) => file,
             Err(e) => {
                 debug!("cache lock unavailable: {e}");
@@ -208,16 +245,31 @@ impl Cache {
                 let _ = self.remove(&key);
             }
         }
+        for name in self.dir.names(SESSION_PREFIX) {
+            let Some(key) = session_key(&name) else {
+                continue;
+            };
+            let expired = self
+                .read_file(&name)
+                .and_then(|bytes| Session::from_json(&bytes).ok())
+                .is_some_and(|session| session.expires_at() <= now.unix_timestamp());
+            if expired {
+                debug!("pruning an expired MFA session");
+                let _ = self.dir.remove(&session_name(key));
+            }
+        }
         for name in self.dir.names(PREFIX) {
             let old = self
                 .dir
                 .modified(&name)
                 .is_some_and(|t| age(t) > PRUNE_EVERY);
-            let orphan_lock = name
-                .strip_prefix(PREFIX)
-                .and_then(|rest| rest.strip_suffix(".lock"))
-                .filter(|key| is_key(key))
-                .is_some_and(|key| self.dir.modified(&entry_name(key)).is_none());
+            let lock_of = |prefix: &str, file: fn(&str) -> String| {
+                name.strip_prefix(prefix)
+                    .and_then(|rest| rest.strip_suffix(".lock"))
+                    .filter(|key| is_key(key))
+                    .is_some_and(|key| self.dir.modified(&file(key)).is_none())
+            };
+            let orphan_lock = lock_of(PREFIX, entry_name) || lock_of(SESSION_PREFIX, session_name);
             if old && (name.starts_with(TEMP_PREFIX) || orphan_lock) {
                 let _ = self.dir.remove(&name);
             }
@@ -227,6 +279,17 @@ impl Cache {
 
 pub(crate) fn entry_name(key: &str) -> String {
     format!("{PREFIX}{key}.json")
+}
+
+fn session_name(key: &str) -> String {
+    format!("{SESSION_PREFIX}{key}.json")
+}
+
+/// The key of a session file's name, if it is one of ours.
+fn session_key(name: &str) -> Option<&str> {
+    name.strip_prefix(SESSION_PREFIX)?
+        .strip_suffix(".json")
+        .filter(|key| is_key(key))
 }
 
 /// The key of an entry file's name, if it is one of ours.

@@ -221,3 +221,75 @@ fn the_marker_is_private_and_never_written_through_a_symlink() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+fn session(key: &str, fetched_at: i64, expires_at: i64) -> Session {
+    Session {
+        version: SESSION_VERSION,
+        key: key.into(),
+        access_key_id: "ASIA".into(),
+        secret_access_key: crate::secret::Secret::new("secret"),
+        session_token: crate::secret::Secret::new("token"),
+        fetched_at,
+        expires_at,
+    }
+}
+
+#[test]
+fn sessions_are_private_served_only_under_their_key_and_never_taken_for_tokens() {
+    let (_tmp, cache) = private_dir();
+    let key = Identity::from_stored(K.into());
+    cache.write_session(&session(K, 1, 3600)).unwrap();
+    assert_eq!(cache.read_session(&key), Some(session(K, 1, 3600)));
+    #[cfg(unix)]
+    {
+        let path = cache.dir().join(session_name(K));
+        assert_eq!(fs::metadata(path).unwrap().mode() & 0o777, 0o600);
+    }
+    // A session copied over another key's name is not that key's.
+    let other = "22222222222222222222222222222222";
+    fs::copy(
+        cache.dir().join(session_name(K)),
+        cache.dir().join(session_name(other)),
+    )
+    .unwrap();
+    assert_eq!(
+        cache.read_session(&Identity::from_stored(other.into())),
+        None
+    );
+    assert!(cache.entries().is_empty(), "not a token entry");
+    assert!(cache.read(K).is_none());
+    for bad in [&b""[..], b"{", b"{\"version\":1}"] {
+        fs::write(cache.dir().join(session_name(K)), bad).unwrap();
+        assert_eq!(cache.read_session(&key), None, "{bad:?}");
+    }
+}
+
+#[test]
+fn the_sweep_removes_expired_sessions_and_their_orphaned_locks() {
+    let (_tmp, cache) = private_dir();
+    let (live, dead) = (
+        "11111111111111111111111111111111",
+        "33333333333333333333333333333333",
+    );
+    cache.write_session(&session(live, 9_000, 13_000)).unwrap();
+    cache.write_session(&session(dead, 5_000, 9_999)).unwrap();
+    let orphan = cache.dir().join(format!("{SESSION_PREFIX}{dead}.lock"));
+    let Locking::Held(lock) = cache.lock_session(&Identity::from_stored(dead.into()), soon())
+    else {
+        panic!("the session lock")
+    };
+    drop(lock);
+    backdate(&orphan);
+    cache.prune(at(10_000));
+    assert!(
+        cache
+            .read_session(&Identity::from_stored(live.into()))
+            .is_some()
+    );
+    assert!(
+        cache
+            .read_session(&Identity::from_stored(dead.into()))
+            .is_none()
+    );
+    assert!(!orphan.exists(), "an old lock of a session that is gone");
+}
