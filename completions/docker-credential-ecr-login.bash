@@ -439,7 +439,7 @@ _docker__credential__ecr__login() {
             return 0
             ;;
         docker__subcmd__credential__subcmd__ecr__subcmd__login__subcmd__install__subcmd__kubelet__subcmd__plugin)
-            opts="-h --bin-dir --config --cache-dir --service-account-tokens --role-arn --wait --restore --help"
+            opts="-h --bin-dir --config --cache-dir --service-account-tokens --role-arn --mirror --no-mirrors --wait --restore --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -458,6 +458,10 @@ _docker__credential__ecr__login() {
                     return 0
                     ;;
                 --role-arn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mirror)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -128,6 +128,11 @@ pub enum Error {
     #[error("ecr-login: fallback helper: {0}")]
     Fallback(String),
 
+    /// Nothing names the region a request without a host of its own goes to (the kubelet
+    /// plugin's answer for a registry mirror): `tried` says where it was looked for.
+    #[error("ecr-login: no AWS region: {tried}; set AWS_REGION")]
+    NoRegion { tried: String },
+
     /// Our own configuration (variables, config file) is wrong.
     #[error("ecr-login: {0}")]
     Config(String),

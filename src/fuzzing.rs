@@ -104,6 +104,19 @@ pub fn hosts(data: &[u8]) {
         // A region's registry is never a host, so its entries are never served for one.
         assert_eq!(Registry::parse(&registry.host), None);
     }
+    if let Ok(pattern) = crate::kubernetes::provider_config::mirror_pattern(&text) {
+        // What `--mirror` puts into matchImages: a host's characters only, and settled.
+        assert!(
+            pattern
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.:*".contains(&b)),
+            "{pattern:?}"
+        );
+        assert_eq!(
+            crate::kubernetes::provider_config::mirror_pattern(&pattern).as_deref(),
+            Ok(pattern.as_str())
+        );
+    }
 }
 
 fn host(input: &str) {

@@ -122,6 +122,8 @@ pub fn main() -> ExitCode {
             cache_dir,
             service_account_tokens,
             role_arn,
+            mirrors,
+            no_mirrors,
             wait,
             restore,
         } => {
@@ -129,6 +131,8 @@ pub fn main() -> ExitCode {
                 cache_dir,
                 service_account_tokens: service_account_tokens || role_arn.is_some(),
                 role_arn,
+                mirrors,
+                refuse_mirrors: no_mirrors,
             };
             let action = if restore {
                 install::Action::Restore

@@ -13,6 +13,16 @@
 //! role gets STS's answer for its own service account, never the other team's cached token.
 //! `AWS_ECR_ROLE_ARN` in the plugin's environment names the role for service accounts without
 //! the annotation, as it does for cloud-provider-aws's plugin, and is cached the same way.
+//!
+//! The kubelet asks only about the images its `matchImages` selects. For a host there that is
+//! neither ECR nor an alias of the config file we answer as cloud-provider-aws's plugin does
+//! since its PR #673: with the token of the caller's own registry in the default region. That
+//! is what a registry mirror in ECR needs: kops' `useECRCredentialsForMirrors` adds the
+//! registries containerd pulls through a mirror (`docker.io`, an ECR pull-through cache) to
+//! `matchImages`, and containerd hands the mirror the credentials the kubelet got for the
+//! registry. The token is cached like `password --region`'s, per region and identity, and keyed
+//! in the answer by the host asked for, port included (the kubelet matches a key's port
+//! exactly; upstream drops it). `AWS_ECR_KUBELET_MIRRORS=false` refuses such hosts instead.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -20,11 +30,14 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::config::Target;
 use crate::core::auth;
 use crate::core::aws::WebIdentity;
+use crate::core::aws::region::default_region;
 use crate::env::Env;
 use crate::error::Error;
 use crate::escape::{escape_controls, needs_escape};
+use crate::log::debug;
 use crate::secret::Secret;
 use crate::settings::Settings;
 
@@ -36,6 +49,10 @@ pub const ROLE_ANNOTATION: &str = "eks.amazonaws.com/ecr-role-arn";
 
 /// The role for service accounts without the annotation, from the plugin's environment.
 pub const ROLE_ARN_VAR: &str = "AWS_ECR_ROLE_ARN";
+
+/// `false` in the plugin's environment refuses hosts that are neither ECR nor an alias,
+/// rather than answering them as registry mirrors.
+pub const MIRRORS_VAR: &str = "AWS_ECR_KUBELET_MIRRORS";
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -121,13 +138,10 @@ pub fn check(input: &str) -> Result<Checked, Error> {
 pub fn answer(input: &str, env: &Env, settings: &Settings) -> Result<String, Error> {
     let request = check(input)?;
     let (version, host) = (request.version, request.host);
-    let target = settings.config.target(&host).ok_or_else(|| {
-        Error::BadInput(format!(
-            "kubelet-plugin: {} is not an ECR registry (image {:?}); check matchImages",
-            escape_controls(&host),
-            request.image
-        ))
-    })?;
+    let target = match settings.config.target(&host) {
+        Some(target) => target,
+        None => mirror(&host, &request.image, env, settings)?,
+    };
     let web_identity = web_identity(
         request.service_account_annotations.get(ROLE_ANNOTATION),
         request.service_account_token,
@@ -160,6 +174,52 @@ pub fn answer(input: &str, env: &Env, settings: &Settings) -> Result<String, Err
     let mut line = serde_json::to_string(&response).map_err(|e| Error::BadInput(e.to_string()))?;
     line.push('\n');
     Ok(line)
+}
+
+/// The target for a host that is neither ECR nor an alias, taken as a registry mirror: the
+/// caller's own registry in the default region. Refused when [`MIRRORS_VAR`] says so, and
+/// when no region can be found (with where it was looked for).
+fn mirror(host: &str, image: &str, env: &Env, settings: &Settings) -> Result<Target, Error> {
+    let not_ecr = || {
+        format!(
+            "kubelet-plugin: {} is not an ECR registry (image {image:?})",
+            escape_controls(host)
+        )
+    };
+    if !mirrors_answered(env)? {
+        return Err(Error::BadInput(format!(
+            "{}; check matchImages ({MIRRORS_VAR}=false refuses registry mirrors)",
+            not_ecr()
+        )));
+    }
+    let region = default_region(env, None, settings).map_err(|e| match e {
+        Error::NoRegion { tried } => Error::BadInput(format!(
+            "{}, and no AWS region to answer it in as a registry mirror: {tried}; set AWS_REGION in the provider's env (or {MIRRORS_VAR}=false to refuse such hosts)",
+            not_ecr()
+        )),
+        other => other,
+    })?;
+    debug!(
+        "kubelet-plugin: {} is not ECR; answering it as a mirror with the token of the default registry in {} (from {})",
+        escape_controls(host),
+        region.name,
+        region.source
+    );
+    Target::region(&region.name)
+}
+
+/// [`MIRRORS_VAR`]: unset or `true` (in any case) answers mirrors, `false` refuses them;
+/// anything else is an error rather than a guess either way.
+fn mirrors_answered(env: &Env) -> Result<bool, Error> {
+    match env.get(MIRRORS_VAR) {
+        None => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(v) => Err(Error::BadInput(format!(
+            "kubelet-plugin: {MIRRORS_VAR}=\"{}\" is neither true nor false",
+            escape_controls(v)
+        ))),
+    }
 }
 
 /// The role to pull as with the pod's service-account token: its service account's

@@ -223,6 +223,10 @@ REFUSED = [
     (["kubeletPlugin.distribution=custom"], "kubeletPlugin.binDir"),
     (["kubeletPlugin.distribution=custom", "kubeletPlugin.binDir=/opt/bin"], "kubeletPlugin.configPath"),
     (["kubeletPlugin.serviceAccountTokens=true"], "kubeletPlugin.writeConfig"),
+    (["kubeletPlugin.mirrors={docker.io}"], "kubeletPlugin.writeConfig"),
+    (["kubeletPlugin.answerMirrors=false"], "kubeletPlugin.writeConfig"),
+    (["kubeletPlugin.distribution=k3s", "kubeletPlugin.mirrors={docker.io}",
+      "kubeletPlugin.answerMirrors=false"], "kubeletPlugin.mirrors"),
     (["kubeletPlugin.tolerate=all"], "tolerate"),
     (["image.digest=sha256:1234"], "digest"),
     (["refresher.enabled=true"], "registries"),
@@ -236,7 +240,8 @@ REFUSED = [
     (["refresher.enabled=true", "refresher.registries={a.example}",
       "refresher.aws.identity=none", "refresher.namespaces={Flux_System}"], "namespaces"),
 ]
-# Node paths root writes at: refused by the schema and, with it skipped, by the templates.
+# Refused by the schema and, with it skipped, by the templates: node paths root writes at, and
+# mirrors the installer would refuse on every node.
 PATHS_REFUSED = [
     (["kubeletPlugin.binDir=/opt/../etc"], "kubeletPlugin.binDir"),
     (["kubeletPlugin.binDir=/opt/./bin"], "kubeletPlugin.binDir"),
@@ -246,7 +251,9 @@ PATHS_REFUSED = [
     (["kubeletPlugin.distribution=custom", "kubeletPlugin.binDir=/opt/bin",
       "kubeletPlugin.configPath=/etc/kubernetes/../provider.json"], "kubeletPlugin.configPath"),
     (["kubeletPlugin.distribution=k3s", "kubeletPlugin.cacheDir=/var/lib/../../etc"], "kubeletPlugin.cacheDir"),
-]
+] + [(["kubeletPlugin.distribution=k3s", f"kubeletPlugin.mirrors[0]={bad}"], "kubeletPlugin.mirrors")
+     for bad in ["*.com", "k8s.*", "docker.io/library", "https://docker.io", "Docker.io",
+                 "docker.io:65536", "-x.example", "a" * 64 + ".example", "a." * 126 + "io"]]
 REFUSED += [(sets, named.split(".")[-1]) for sets, named in PATHS_REFUSED]
 for sets, named in REFUSED:
     for label, helm in HELMS.items():
@@ -400,6 +407,9 @@ def check_daemonset(name, docs, values):
         check("--service-account-tokens" in args, f"{name}: --service-account-tokens")
     check(option(args, "--role-arn") == ([p["roleArn"]] if p.get("roleArn") else []),
           f"{name}: --role-arn {'of the values' if p.get('roleArn') else 'not given'}")
+    check(option(args, "--mirror") == p["mirrors"], f"{name}: --mirror for each of {p['mirrors']}, in order")
+    check(("--no-mirrors" in args) == (p["answerMirrors"] is False),
+          f"{name}: --no-mirrors {'given' if p['answerMirrors'] is False else 'not given'}")
     hook = container.get("lifecycle", {}).get("preStop", {}).get("exec", {}).get("command")
     check(bool(hook) == (restore_on_stop and not restore_mode),
           f"{name}: a preStop hook {'' if restore_on_stop and not restore_mode else 'not '}asked for")
@@ -457,6 +467,12 @@ def node_run(name, args, hook, mounts, p):
                   f"{name}: service-account tokens {'asked for' if tokens else 'not asked for'}")
             check(env.get("AWS_ECR_ROLE_ARN") == (p.get("roleArn") or None),
                   f"{name}: AWS_ECR_ROLE_ARN {p.get('roleArn') or 'not set'}")
+            match_images = written["providers"][0]["matchImages"]
+            check("*.dkr.ecr.*.amazonaws.com" in match_images
+                  and match_images[len(match_images) - len(p["mirrors"]):] == p["mirrors"],
+                  f"{name}: matchImages ends with the mirrors {p['mirrors']}")
+            check(env.get("AWS_ECR_KUBELET_MIRRORS") == ("false" if p["answerMirrors"] is False else None),
+                  f"{name}: AWS_ECR_KUBELET_MIRRORS {'false' if p['answerMirrors'] is False else 'not set'}")
         undo = ([local(a) if a.startswith("/") else a for a in hook[1:]] if hook
                 else [local(a) if a.startswith("/") else a for a in args if a != "--wait"]
                 if "--restore" in args else None)
@@ -623,7 +639,8 @@ HOSTILE_BASE = {
     "kubeletPlugin": {
         "enabled": True, "distribution": "custom", "binDir": "/opt/bin",
         "configPath": "/etc/kubelet/provider.json", "writeConfig": True, "cacheDir": "/var/cache/ecr",
-        "serviceAccountTokens": True, "roleArn": ARN, "restoreOnStop": True, "restore": False,
+        "serviceAccountTokens": True, "roleArn": ARN, "mirrors": ["docker.io", "*.cache.example:5000"],
+        "answerMirrors": True, "restoreOnStop": True, "restore": False,
         "nodeSelector": {"pool": "a"},
         "skipNodes": {"computeTypes": ["fargate"], "withLabels": ["skip"]},
         "nodeAffinityExpressions": [dict(AFFINITY_TERM)],
@@ -738,7 +755,8 @@ TYPES = {"str": str, "int": int, "float": float, "bool": bool, "NoneType": type(
 # Places the templates check themselves, refusing any of these strings: each is tried alone
 # (with the first strings only), as its refusal would hide the others.
 CHECKED = {("kubeletPlugin", "distribution"), ("kubeletPlugin", "binDir"), ("kubeletPlugin", "configPath"),
-           ("kubeletPlugin", "cacheDir"), ("kubeletPlugin", "restore"), ("refresher", "namespaces", 0),
+           ("kubeletPlugin", "cacheDir"), ("kubeletPlugin", "restore"), ("kubeletPlugin", "mirrors", 0),
+           ("kubeletPlugin", "mirrors", 1), ("refresher", "namespaces", 0),
            ("refresher", "secret", "name")}
 # Maps whose keys the values choose: only their number counts.
 USER_MAPS = {"labels", "annotations", "nodeSelector", "requests", "limits"}

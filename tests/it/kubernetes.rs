@@ -125,6 +125,201 @@ fn an_aliased_image_is_keyed_by_its_own_host() {
     );
 }
 
+fn image_request(image: &str) -> String {
+    json!({"apiVersion": "credentialprovider.kubelet.k8s.io/v1", "kind": "CredentialProviderRequest", "image": image}).to_string()
+}
+
+/// The region an ECR API request was signed for.
+fn signed_region(request: &wiremock::Request) -> String {
+    let auth = header_of(request, "authorization");
+    let scope = auth.split("Credential=").nth(1).unwrap_or_default();
+    scope.split('/').nth(2).unwrap_or_default().to_owned()
+}
+
+/// A registry mirror (kops' useECRCredentialsForMirrors: docker.io in matchImages, containerd
+/// pulling it through an ECR pull-through cache) gets the token of the caller's own registry in
+/// the default region, keyed by the host asked for, cached like any ECR token.
+#[test]
+fn a_mirror_is_answered_with_the_default_registrys_token() {
+    let start = Instant::now();
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("mirror-pw", 43_200)));
+    let sandbox = Sandbox::new()
+        .static_keys()
+        .endpoints(&mock)
+        .env("AWS_REGION", "eu-central-1");
+    let run = sandbox.run(
+        &["kubelet-plugin"],
+        image_request("docker.io/library/nginx:1.27"),
+    );
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{run:?}");
+    let response = normalised(&run.stdout, 11 * 3600, start, "11h0m0s");
+    assert_eq!(
+        response,
+        json!({
+            "apiVersion": "credentialprovider.kubelet.k8s.io/v1",
+            "kind": "CredentialProviderResponse",
+            "cacheKeyType": "Registry",
+            "cacheDuration": "11h0m0s",
+            "auth": {"docker.io": {"username": "AWS", "password": "mirror-pw"}},
+        })
+    );
+    let requests = mock.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(signed_region(&requests[0]), "eu-central-1");
+    let body: Value = serde_json::from_slice(&requests[0].body).unwrap();
+    assert_eq!(body, json!({}), "no registryIds: the caller's own registry");
+
+    // Another mirror, with a port the kubelet matches exactly: the same token, from the cache.
+    let run = sandbox.run(
+        &["kubelet-plugin"],
+        image_request("Mirror.Example.com:5000/team/app@sha256:0123"),
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let response: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        response["auth"],
+        json!({"mirror.example.com:5000": {"username": "AWS", "password": "mirror-pw"}})
+    );
+    assert_eq!(mock.requests().len(), 1, "a cache hit");
+    // The cache entry is the region's, which `password --region` serves too.
+    let password = sandbox.run(&["password", "--region", "eu-central-1"], "");
+    assert_eq!(password.stdout, "mirror-pw\n", "{password:?}");
+    assert_eq!(mock.requests().len(), 1);
+
+    // Another region is another entry; so is another identity.
+    let run = sandbox.clone_env().env("AWS_REGION", "us-west-2").run(
+        &["kubelet-plugin"],
+        image_request("docker.io/library/nginx:1.27"),
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(mock.requests().len(), 2);
+    assert_eq!(signed_region(&mock.requests()[1]), "us-west-2");
+    let run = sandbox
+        .clone_env()
+        .env("AWS_ACCESS_KEY_ID", "AKIDOTHEROTHEROTHER1")
+        .run(
+            &["kubelet-plugin"],
+            image_request("docker.io/library/nginx:1.27"),
+        );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(mock.requests().len(), 3);
+}
+
+/// With no region in the environment, the profile's (along source_profile, as the SDK reads
+/// it), then the instance's; the metadata service is not asked when anything else names one.
+#[test]
+fn a_mirrors_region_comes_from_the_profile_then_the_instance() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("mirror-pw", 43_200)))
+        .imds_region("sa-east-1");
+    let base = Sandbox::new()
+        .static_keys()
+        .endpoints(&mock)
+        .without("AWS_EC2_METADATA_DISABLED")
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", mock.url());
+    let imds_asked = || {
+        mock.requests()
+            .iter()
+            .any(|r| r.url.path().starts_with("/latest/"))
+    };
+
+    let profiled = base.clone_env().env("AWS_PROFILE", "pull");
+    profiled.aws_file(
+        "config",
+        "[profile pull]\nsource_profile = base\n[profile base]\nregion = ap-southeast-2\n",
+    );
+    let run = profiled.run(&["kubelet-plugin"], image_request("quay.io/org/app:1"));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(signed_region(&mock.requests()[0]), "ap-southeast-2");
+    assert!(!imds_asked(), "{:?}", mock.requests());
+    let run = base
+        .clone_env()
+        .env("AWS_DEFAULT_REGION", "ca-central-1")
+        .run(&["kubelet-plugin"], image_request("quay.io/org/app:1"));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(signed_region(&mock.requests()[1]), "ca-central-1");
+    assert!(!imds_asked(), "{:?}", mock.requests());
+
+    let instance = Sandbox::new()
+        .static_keys()
+        .endpoints(&mock)
+        .without("AWS_EC2_METADATA_DISABLED")
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", mock.url());
+    let run = instance.run(&["kubelet-plugin"], image_request("quay.io/org/app:1"));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(imds_asked());
+    let ecr_calls: Vec<_> = mock
+        .requests()
+        .into_iter()
+        .filter(|r| header_of(r, "x-amz-target") == ECR_TARGET)
+        .collect();
+    assert_eq!(signed_region(&ecr_calls[2]), "sa-east-1");
+}
+
+#[test]
+fn mirrors_can_be_refused_and_need_a_region() {
+    let mock = EcrMock::start();
+    mock.ecr(json_reply(ecr_reply("never", 43_200)));
+    let sandbox = Sandbox::new().static_keys().endpoints(&mock);
+    let mirror = image_request("docker.io/library/nginx:1.27");
+    let refused = |value: &str| {
+        sandbox
+            .clone_env()
+            .env("AWS_REGION", "eu-central-1")
+            .env("AWS_ECR_KUBELET_MIRRORS", value)
+    };
+    for off in ["false", "FALSE"] {
+        assert_plugin_refuses(
+            &refused(off),
+            &mirror,
+            "kubelet-plugin: docker.io is not an ECR registry (image \"docker.io/library/nginx:1.27\"); check matchImages",
+        );
+    }
+    assert_plugin_refuses(
+        &refused("no"),
+        &mirror,
+        "AWS_ECR_KUBELET_MIRRORS=\"no\" is neither true nor false",
+    );
+    // Turned off, ECR itself is served as ever.
+    let run = refused("false").run(&["kubelet-plugin"], image_request(&format!("{HOST}/app")));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(mock.requests().len(), 1);
+    mock.reset();
+
+    // No region anywhere, the metadata service off: one line at once, naming what to set.
+    let run = assert_plugin_refuses(&sandbox, &mirror, "docker.io is not an ECR registry");
+    for part in [
+        "no AWS region to answer it in as a registry mirror",
+        "the instance metadata service is off",
+        "set AWS_REGION in the provider's env",
+    ] {
+        assert!(run.stderr.contains(part), "{part}: {}", run.stderr);
+    }
+    assert!(run.elapsed < START_UP, "took {:?}", run.elapsed);
+    // A metadata service that never answers: given up as for credentials, in about a second.
+    let silent = sandbox
+        .clone_env()
+        .without("AWS_EC2_METADATA_DISABLED")
+        .env(
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+            silent_listener(std::time::Duration::from_secs(30)),
+        );
+    let run = assert_plugin_refuses(&silent, &mirror, "no instance metadata service answered");
+    assert!(
+        run.elapsed < std::time::Duration::from_secs(4) + START_UP,
+        "took {:?}",
+        run.elapsed
+    );
+    // A region that is not one is named, not used.
+    assert_plugin_refuses(
+        &sandbox.clone_env().env("AWS_REGION", "eu central"),
+        &mirror,
+        "AWS_REGION names \"eu central\", which is not an AWS region name",
+    );
+    assert!(mock.requests().is_empty());
+}
+
 #[test]
 fn bad_requests_fail_on_stderr_with_empty_stdout() {
     let mock = EcrMock::start();

@@ -234,6 +234,109 @@ fn install_kubelet_plugin_role_arn_goes_into_the_configs_env() {
     assert!(run.stderr.contains("--config"), "{}", run.stderr);
 }
 
+/// `--mirror`: the kubelet asks the plugin about those registries' images too; `--no-mirrors`
+/// hands the plugin the opt-out instead.
+#[test]
+fn install_kubelet_plugin_mirrors_go_into_match_images() {
+    let sandbox = Sandbox::new();
+    let node = tempfile::tempdir().unwrap();
+    let bin_arg = node.path().display().to_string();
+    let config = node.path().join("config.json");
+    let config_arg = config.display().to_string();
+    let install = |extra: &[&str]| {
+        let mut args = vec![
+            "install-kubelet-plugin",
+            "--bin-dir",
+            &bin_arg,
+            "--config",
+            &config_arg,
+        ];
+        args.extend_from_slice(extra);
+        sandbox.run(&args, "")
+    };
+    let provider = || -> Value {
+        let written: Value =
+            serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+        written["providers"][0].clone()
+    };
+    let run = install(&[
+        "--mirror",
+        "docker.io",
+        "--mirror",
+        "Mirror.Example.com:5000",
+        "--mirror",
+        "*.cache.example.com",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let globs = provider()["matchImages"].clone();
+    let globs: Vec<&str> = globs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g.as_str().unwrap())
+        .collect();
+    assert_eq!(globs[0], "*.dkr.ecr.*.amazonaws.com", "the ECR hosts first");
+    assert_eq!(
+        globs[globs.len() - 3..],
+        [
+            "docker.io",
+            "mirror.example.com:5000",
+            "*.cache.example.com"
+        ]
+    );
+    assert_eq!(provider()["env"].as_array().unwrap().len(), 1);
+
+    let run = install(&["--no-mirrors"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        provider()["env"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"name": "AWS_ECR_KUBELET_MIRRORS", "value": "false"})),
+        "{}",
+        provider()
+    );
+    assert!(
+        !provider()["matchImages"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("docker.io"))
+    );
+
+    let before = std::fs::read(&config).unwrap();
+    for bad in [
+        "docker.io/library",
+        "https://docker.io",
+        "*.com",
+        "*",
+        "docker.io:99999",
+        "",
+        "docker.io\n  - evil.example",
+    ] {
+        let run = install(&["--mirror", bad]);
+        assert_eq!((run.code, run.stdout.as_str()), (2, ""), "{bad:?}: {run:?}");
+        assert!(run.stderr.contains("--mirror"), "{bad:?}: {}", run.stderr);
+    }
+    for contradiction in [
+        &["--mirror", "docker.io", "--no-mirrors"][..],
+        &["--mirror", "docker.io", "--restore"],
+    ] {
+        let run = install(contradiction);
+        assert_eq!(run.code, 2, "{contradiction:?}: {run:?}");
+    }
+    // Without --config there is no matchImages to add to: refused, not dropped.
+    for alone in [&["--mirror", "docker.io"][..], &["--no-mirrors"]] {
+        let mut args = vec!["install-kubelet-plugin", "--bin-dir", &bin_arg];
+        args.extend_from_slice(alone);
+        let run = sandbox.run(&args, "");
+        assert_eq!(run.code, 2, "{alone:?}: {run:?}");
+        assert!(run.stderr.contains("--config"), "{}", run.stderr);
+    }
+    assert_eq!(std::fs::read(&config).unwrap(), before, "nothing written");
+    let help = sandbox.run(&["install-kubelet-plugin", "--help"], "");
+    assert!(help.stdout.contains("--mirror <HOST>") && help.stdout.contains("--no-mirrors"));
+}
+
 #[test]
 fn install_kubelet_plugin_without_config_leaves_the_nodes_config_alone() {
     let sandbox = Sandbox::new();

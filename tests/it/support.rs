@@ -596,6 +596,31 @@ impl EcrMock {
         self
     }
 
+    /// Plays the metadata service of an instance in `region`: a session token, and the region
+    /// (as `/latest/meta-data/placement/region` gives it, no newline).
+    pub fn imds_region(&self, region: &str) -> &Self {
+        self.runtime.block_on(async {
+            Mock::given(method("PUT"))
+                .and(wiremock::matchers::path("/latest/api/token"))
+                .respond_with(
+                    ResponseTemplate::new(200)
+                        .insert_header("x-aws-ec2-metadata-token-ttl-seconds", "21600")
+                        .set_body_string("imds-session-token"),
+                )
+                .mount(&self.server)
+                .await;
+            Mock::given(method("GET"))
+                .and(wiremock::matchers::path(
+                    "/latest/meta-data/placement/region",
+                ))
+                .and(header("x-aws-ec2-metadata-token", "imds-session-token"))
+                .respond_with(ResponseTemplate::new(200).set_body_string(region))
+                .mount(&self.server)
+                .await;
+        });
+        self
+    }
+
     /// A metadata service whose token requests all fail with `status`.
     pub fn imds_failing(&self, status: u16) -> &Self {
         self.runtime.block_on(

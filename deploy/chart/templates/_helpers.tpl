@@ -101,6 +101,19 @@ given over them. */}}
 {{- if and $p.roleArn (not $writeConfig) -}}
 {{- fail "kubeletPlugin.roleArn is written into the kubelet's config (AWS_ECR_ROLE_ARN): it needs kubeletPlugin.writeConfig" -}}
 {{- end -}}
+{{- $refuseMirrors := and (kindIs "bool" $p.answerMirrors) (not $p.answerMirrors) -}}
+{{- if and (or $p.mirrors $refuseMirrors) (not $writeConfig) -}}
+{{- fail "kubeletPlugin.mirrors and kubeletPlugin.answerMirrors are written into the kubelet's config: they need kubeletPlugin.writeConfig" -}}
+{{- end -}}
+{{- if and $p.mirrors $refuseMirrors -}}
+{{- fail "kubeletPlugin.mirrors: the plugin would refuse them with kubeletPlugin.answerMirrors false" -}}
+{{- end -}}
+{{- /* The schema's pattern: a bad host would stop the installer on every node. */ -}}
+{{- range $p.mirrors -}}
+{{- if not (and (le (len (toString .)) 253) (regexMatch "^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*|((\\*|[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)\\.)+[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?$" (toString .))) -}}
+{{- fail (printf "kubeletPlugin.mirrors: %q is not a registry host (host, host:port or *.domain with the last two labels named, lower case)" (toString .)) -}}
+{{- end -}}
+{{- end -}}
 {{- $restoreOnStop := ternary $preset.ownPlugin $p.restoreOnStop (kindIs "invalid" $p.restoreOnStop) -}}
 {{- include "ecr-login.checkPath" (dict "path" $binDir "what" "kubeletPlugin.binDir" "file" false) -}}
 {{- if $writeConfig -}}
@@ -109,7 +122,7 @@ given over them. */}}
 {{- else if $configPath -}}
 {{- include "ecr-login.checkPath" (dict "path" $configPath "what" "kubeletPlugin.configPath" "file" true) -}}
 {{- end -}}
-{{- $node := dict "binDir" $binDir "configPath" $configPath "writeConfig" $writeConfig "restoreOnStop" $restoreOnStop -}}
+{{- $node := dict "binDir" $binDir "configPath" $configPath "writeConfig" $writeConfig "restoreOnStop" $restoreOnStop "refuseMirrors" $refuseMirrors -}}
 {{- if $configPath -}}
 {{- $_ := set $node "configName" (base $configPath) -}}
 {{- $_ := set $node "configDir" (dir $configPath) -}}

@@ -174,10 +174,17 @@ Example:
 The kubelet runs this, as ecr-credential-provider or with this argument; install-kubelet-plugin
 puts it on a node and writes the kubelet's CredentialProviderConfig.
 
+An image whose host is neither ECR nor an alias of the config file (a registry pulled through
+a mirror in ECR, such as docker.io with kops' useECRCredentialsForMirrors) is answered, as
+cloud-provider-aws's plugin answers it, with the token of the caller's own registry in the
+default region: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else the instance's.
+
 Environment (the config's `env`), besides the AWS credential sources:
-  AWS_ECR_CACHE_DIR  the token cache on the node
-  AWS_ECR_ROLE_ARN   the role to assume with a pod's service-account token when its service
-                     account has no eks.amazonaws.com/ecr-role-arn annotation
+  AWS_ECR_CACHE_DIR        the token cache on the node
+  AWS_ECR_ROLE_ARN         the role to assume with a pod's service-account token when its
+                           service account has no eks.amazonaws.com/ecr-role-arn annotation
+  AWS_ECR_KUBELET_MIRRORS  false: refuse hosts that are neither ECR nor an alias
+  AWS_REGION               the region of the token for those hosts
 
 By hand:
   echo '{\"apiVersion\":\"credentialprovider.kubelet.k8s.io/v1\",\"kind\":\"CredentialProviderRequest\",\"image\":\"123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1\"}' \\
@@ -208,12 +215,21 @@ By hand:
         /// (AWS_ECR_ROLE_ARN in the config's env; implies --service-account-tokens).
         #[arg(long, value_name = "ARN", requires = "config", value_parser = role_arn)]
         role_arn: Option<String>,
+        /// Also match this registry's images (repeatable): a registry pulled through a mirror
+        /// in ECR, such as docker.io with an ECR pull-through cache, answered with the node's
+        /// own ECR token in the default region. A host, host:port or *.domain glob.
+        #[arg(long = "mirror", value_name = "HOST", requires = "config", value_parser = mirror)]
+        mirrors: Vec<String>,
+        /// Have the plugin refuse hosts that are neither ECR nor a configured alias rather
+        /// than answer them as mirrors (AWS_ECR_KUBELET_MIRRORS=false in the config's env).
+        #[arg(long, requires = "config", conflicts_with = "mirrors")]
+        no_mirrors: bool,
         /// Then keep running (a DaemonSet's container), checking the files again every hour.
         #[arg(long)]
         wait: bool,
         /// Undo the installation instead: put back the files it replaced (kept as
         /// FILE.orig), remove ours where nothing was kept.
-        #[arg(long, conflicts_with = "service_account_tokens")]
+        #[arg(long, conflicts_with_all = ["service_account_tokens", "mirrors", "no_mirrors"])]
         restore: bool,
     },
     /// Print a shell completion script.
@@ -237,9 +253,9 @@ pub fn command() -> clap::Command {
 const INSTALL_HELP: &str = "\
 Copies this very binary into --bin-dir under the name ecr-credential-provider (under that name,
 run with no arguments, it is the kubelet plugin) and, with --config, writes a
-CredentialProviderConfig naming it for every private ECR host form. Each file is replaced
-atomically and only when it differs, so running it again changes nothing. The kubelet runs the
-new binary at its next pull; it reads a new config only when it restarts.
+CredentialProviderConfig naming it for every private ECR host form and each --mirror. Each file
+is replaced atomically and only when it differs, so running it again changes nothing. The
+kubelet runs the new binary at its next pull; it reads a new config only when it restarts.
 
 A file it replaces that is not its own (the node's ecr-credential-provider, the node's config)
 is kept beside it as <file>.orig; an older copy of its own is not. --restore puts the kept
@@ -261,9 +277,14 @@ Examples:
 
   # Pods pull as a role, assumed with their service-account token (Kubernetes 1.34+), unless
   # their service account names its own with the eks.amazonaws.com/ecr-role-arn annotation
-  docker-credential-ecr-login install-kubelet-plugin --bin-dir /usr/local/lib/kubelet-plugins \
-    --config /etc/kubernetes/credential-provider.json \
+  docker-credential-ecr-login install-kubelet-plugin --bin-dir /usr/local/lib/kubelet-plugins \\
+    --config /etc/kubernetes/credential-provider.json \\
     --role-arn arn:aws:iam::123456789012:role/cluster-pull
+
+  # docker.io and registry.k8s.io pulled through mirrors in ECR (pull-through caches):
+  # their images get the node's own ECR token, in the default region
+  docker-credential-ecr-login install-kubelet-plugin --bin-dir /usr/local/lib/kubelet-plugins \\
+    --config /etc/kubernetes/credential-provider.json --mirror docker.io --mirror registry.k8s.io
 
   # In a DaemonSet (the Helm chart's), the node's directories mounted
   docker-credential-ecr-login install-kubelet-plugin --bin-dir /host/bin \\
@@ -276,6 +297,11 @@ fn role_arn(value: &str) -> Result<String, String> {
     } else {
         Err("not a role ARN (arn:aws:iam::<account>:role/<name>)".to_owned())
     }
+}
+
+/// `--mirror`: a host for `matchImages`, refused here rather than by the kubelet at its start.
+fn mirror(value: &str) -> Result<String, String> {
+    crate::kubernetes::provider_config::mirror_pattern(value)
 }
 
 /// The protocol verb of `args`, when they are exactly one verb. `-v` and `--version` are the

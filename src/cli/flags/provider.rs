@@ -24,7 +24,10 @@ ecr-credential-provider: the kubelet image credential provider for Amazon ECR
 The kubelet runs it with a CredentialProviderRequest (credentialprovider.kubelet.k8s.io v1,
 v1beta1 or v1alpha1) on stdin and reads the CredentialProviderResponse, in the request's
 apiVersion, from stdout. Arguments from the CredentialProviderConfig's `args` (such as
-get-credentials or --v=2) are accepted and change nothing.
+get-credentials or --v=2) are accepted and change nothing. An image on a host that is not ECR
+(a registry pulled through a mirror in ECR) gets the token of the caller's own registry in the
+default region (AWS_REGION, else the profile's, else the instance's), as with
+cloud-provider-aws's plugin; AWS_ECR_KUBELET_MIRRORS=false in the config's env refuses it.
 
 Usage: ecr-credential-provider [ARGS...] < request.json
 

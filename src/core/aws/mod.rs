@@ -3,7 +3,8 @@
 //! This is the slow path. It only runs on a cache miss, so it may build an async runtime, load
 //! the AWS config files and resolve credentials. Three things matter here beyond "get a token":
 //! the region always comes from the registry host (the SDK's own region lookup can cost seconds
-//! off EC2), the metadata service is given up at once where nothing answers (so a laptop
+//! off EC2; [`region`] is that lookup, bounded, for the one answer that has no host to read it
+//! from), the metadata service is given up at once where nothing answers (so a laptop
 //! without credentials fails in about half a second) and retried where it answers with an
 //! error, the deadline holds whatever the SDK blocks on, and every SDK error becomes an
 //! [`Error`] that names its cause.
@@ -15,6 +16,7 @@ mod files;
 pub mod http;
 mod imds;
 mod mfa;
+pub mod region;
 
 pub use endpoint::{api_endpoint, endpoint_override};
 pub use errors::{api_error, error_chain};

@@ -99,7 +99,7 @@ impl Registry {
     /// not one. The host and the flags are not known: FIPS and dual-stack come from the
     /// settings ([`Registry::with_settings`]).
     pub fn for_region(region: &str) -> Result<Registry, String> {
-        if !REGION.is_match(region) {
+        if !is_region(region) {
             return Err(format!(
                 "--region {region:?} is not an AWS region name (such as eu-west-1)"
             ));
@@ -139,6 +139,11 @@ impl fmt::Display for Registry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.host)
     }
+}
+
+/// Whether `name` has the shape of an AWS region's name (`eu-west-1`).
+pub fn is_region(name: &str) -> bool {
+    REGION.is_match(name)
 }
 
 /// Reduces client input to a bare, lower-case host name.
