@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod artifact;
+mod bazel;
 mod cache;
 mod commands;
 mod completions;
@@ -15,6 +16,7 @@ mod get;
 mod kube_api;
 mod kube_apply;
 mod kubernetes;
+mod listing;
 mod node;
 mod parity;
 mod protocol;
