@@ -25,14 +25,14 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-ecr-login' -S
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print the version, as the `version` command does (`-v` is the Go helper''s spelling)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Protocol: print credentials for the server URL read from stdin')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Protocol: print credentials for the server URL read from stdin (or, for Bazel''s {"uri": ...} request, its Authorization header)')
             [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Protocol: accept credentials from `docker login` (validated, not stored for ECR: its passwords come from AWS; other hosts go to the config''s fallback_helper)')
             [CompletionResult]::new('erase', 'erase', [CompletionResultType]::ParameterValue, 'Protocol: forget the cached token of the server URL read from stdin')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Protocol: print the registries that have a valid cached token, as JSON, with the fallback helper''s')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Protocol: print the ECR registries known without asking AWS (cached tokens, the config file''s, docker''s config entries naming this helper), as JSON, with the fallback helper''s')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Protocol: print the version (also -v and --version)')
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Print the password alone, like `aws ecr get-login-password` but cached')
             [CompletionResult]::new('dockerconfig', 'dockerconfig', [CompletionResultType]::ParameterValue, 'Print a docker config.json ({"auths": ...}) holding the registries'' credentials')
-            [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Add credHelpers entries for the registries to docker''s (and helm''s) config')
+            [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Add credHelpers entries for the registries to docker''s (and helm''s) config, or print them; set the config file''s fallback_helper')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Explain what happens for a registry: host, region, endpoint, credentials, cache, and a live token fetch')
             [CompletionResult]::new('kube-secret', 'kube-secret', [CompletionResultType]::ParameterValue, 'Print a Kubernetes Secret manifest with the registries'' credentials (a pull Secret, or Fleet''s or Argo CD''s), or write it to the cluster with --apply')
             [CompletionResult]::new('kubelet-plugin', 'kubelet-plugin', [CompletionResultType]::ParameterValue, 'Kubelet image credential provider: answer a CredentialProviderRequest on stdin')
@@ -82,7 +82,9 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-ecr-login' -S
         }
         'docker-credential-ecr-login;configure' {
             [CompletionResult]::new('--docker-config', '--docker-config', [CompletionResultType]::ParameterName, 'Docker config file or directory [default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json]')
+            [CompletionResult]::new('--fallback-helper', '--fallback-helper', [CompletionResultType]::ParameterName, 'Write fallback_helper = "NAME" into the config file (AWS_ECR_CONFIG, else the default one `doctor` shows): every registry that is not ECR goes to docker-credential-NAME')
             [CompletionResult]::new('--helm', '--helm', [CompletionResultType]::ParameterName, 'Also configure helm''s registry config ($HELM_REGISTRY_CONFIG, else ~/.config/helm/registry/config.json)')
+            [CompletionResult]::new('--print', '--print', [CompletionResultType]::ParameterName, 'Print the docker config JSON ({"credHelpers": ...}) for the registries, for DOCKER_AUTH_CONFIG, instead of writing any file')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -144,14 +146,14 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-ecr-login' -S
             break
         }
         'docker-credential-ecr-login;help' {
-            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Protocol: print credentials for the server URL read from stdin')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Protocol: print credentials for the server URL read from stdin (or, for Bazel''s {"uri": ...} request, its Authorization header)')
             [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Protocol: accept credentials from `docker login` (validated, not stored for ECR: its passwords come from AWS; other hosts go to the config''s fallback_helper)')
             [CompletionResult]::new('erase', 'erase', [CompletionResultType]::ParameterValue, 'Protocol: forget the cached token of the server URL read from stdin')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Protocol: print the registries that have a valid cached token, as JSON, with the fallback helper''s')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Protocol: print the ECR registries known without asking AWS (cached tokens, the config file''s, docker''s config entries naming this helper), as JSON, with the fallback helper''s')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Protocol: print the version (also -v and --version)')
             [CompletionResult]::new('password', 'password', [CompletionResultType]::ParameterValue, 'Print the password alone, like `aws ecr get-login-password` but cached')
             [CompletionResult]::new('dockerconfig', 'dockerconfig', [CompletionResultType]::ParameterValue, 'Print a docker config.json ({"auths": ...}) holding the registries'' credentials')
-            [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Add credHelpers entries for the registries to docker''s (and helm''s) config')
+            [CompletionResult]::new('configure', 'configure', [CompletionResultType]::ParameterValue, 'Add credHelpers entries for the registries to docker''s (and helm''s) config, or print them; set the config file''s fallback_helper')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Explain what happens for a registry: host, region, endpoint, credentials, cache, and a live token fetch')
             [CompletionResult]::new('kube-secret', 'kube-secret', [CompletionResultType]::ParameterValue, 'Print a Kubernetes Secret manifest with the registries'' credentials (a pull Secret, or Fleet''s or Argo CD''s), or write it to the cluster with --apply')
             [CompletionResult]::new('kubelet-plugin', 'kubelet-plugin', [CompletionResultType]::ParameterValue, 'Kubelet image credential provider: answer a CredentialProviderRequest on stdin')

@@ -70,6 +70,18 @@ pub fn protocol(data: &[u8]) {
         }
         Err(e) => assert_one_line(&e.to_string()),
     }
+    // Bazel's request, told apart by its first byte: its `uri`, or a short line that does not
+    // repeat the input.
+    if cli_protocol::is_bazel_request(data) {
+        match cli_protocol::bazel_request_uri(data) {
+            Ok(uri) => host(&uri),
+            Err(e) => {
+                let message = e.to_string();
+                assert_one_line(&message);
+                assert!(message.len() < 300, "{message}");
+            }
+        }
+    }
     match cli_protocol::check_store(&input) {
         Ok(url) => {
             assert!(!url.is_empty() && url == url.trim(), "{url:?}");
@@ -316,14 +328,38 @@ pub fn config(data: &[u8]) {
             "{helper:?}"
         );
     }
+    // `configure --fallback-helper` on any file the helper accepts: a file it still accepts,
+    // with the same registries, and a second run changes nothing.
+    let path = Path::new("/fuzz/config.toml");
+    let (edited, after) = crate::config::edit::with_fallback_helper(Some(text), "pass", path)
+        .expect("an accepted file takes a fallback_helper");
+    assert_eq!(after.fallback_helper.as_deref(), Some("pass"));
+    assert!(after.registry_keys().eq(config.registry_keys()));
+    assert_eq!(after.refresh_window, config.refresh_window);
+    let (again, _) = crate::config::edit::with_fallback_helper(Some(&edited), "pass", path)
+        .expect("an edited file takes it again");
+    assert_eq!(again, edited);
 }
 
-/// Docker's `config.json`, as `configure` edits it (in memory).
+/// Docker's `config.json`, as `configure` edits it (in memory) and `list` reads it.
 pub fn docker_config(data: &[u8]) {
-    use crate::docker::config::{render, with_cred_helpers};
+    use crate::docker::config::{listed, render, with_cred_helpers};
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    // What `list` takes from it: keys of the file, or a one-line reason.
+    match listed::handed_to(text, "ecr-login") {
+        Ok(keys) => {
+            let root: Value = serde_json::from_str(text).unwrap_or_default();
+            for key in keys {
+                assert!(
+                    root["credHelpers"].get(&key).is_some() || root["auths"].get(&key).is_some(),
+                    "{key:?} is not a key of the file"
+                );
+            }
+        }
+        Err(why) => assert_one_line(&why),
+    }
     let keys = [
         "123456789012.dkr.ecr.us-east-1.amazonaws.com".to_owned(),
         "public.ecr.aws".to_owned(),

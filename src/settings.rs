@@ -49,11 +49,16 @@ pub struct Settings {
 impl Settings {
     /// Reads every setting; a bad value or a broken config file is an error that names it.
     pub fn load(env: &Env) -> Result<Settings, Error> {
-        let timeout = timeout(env)?;
         let config = match config_path(env) {
             Some((path, explicit)) => Config::load(path, explicit)?,
             None => Config::default(),
         };
+        Settings::with_config(env, config)
+    }
+
+    /// [`Settings::load`] with `config` in place of the file's (`configure` about to write it).
+    pub fn with_config(env: &Env, config: Config) -> Result<Settings, Error> {
+        let timeout = timeout(env)?;
         let refresh_window = match env.get("AWS_ECR_REFRESH_WINDOW") {
             None => config.refresh_window.unwrap_or(DEFAULT_REFRESH_WINDOW),
             Some(v) => parse_duration(v).ok_or_else(|| {
@@ -180,6 +185,11 @@ fn cache_dir(env: &Env) -> Option<PathBuf> {
         Some(dir) => Some(PathBuf::from(dir)),
         None => Some(env.cache_home()?.join(DIR_NAME)),
     }
+}
+
+/// The config file the helper reads, whether or not it exists (for `configure` to write).
+pub fn config_file(env: &Env) -> Option<PathBuf> {
+    config_path(env).map(|(path, _)| path)
 }
 
 /// `AWS_ECR_CONFIG` (explicit: it must exist), else the platform config directory's

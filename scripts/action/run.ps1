@@ -61,17 +61,8 @@ switch ("$env:ECR_LOGIN_MASK_PASSWORD".Trim().ToLowerInvariant()) {
     default { Fail "the input 'mask-password' is '$(Shown $env:ECR_LOGIN_MASK_PASSWORD)': use true or false" }
 }
 
+# The fallback helper's name is checked by the binary, by the rule it reads its config with.
 $helper = "$env:ECR_LOGIN_FALLBACK_HELPER".Trim()
-if ($helper) {
-    # The binary's own rules (a plain name, not this helper), checked before anything is
-    # installed or written: a rejected name must not leave a broken config behind.
-    if ($helper -notmatch '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\z' -or $helper.Contains('..')) {
-        Fail "the input 'fallback-helper' is '$(Shown $helper)': give the part of the helper's name after docker-credential- (wincred, desktop, pass, ...)"
-    }
-    if (@('ecr-login', 'ecr-login.exe') -contains $helper.ToLowerInvariant()) {
-        Fail "the input 'fallback-helper' names this helper itself: name the helper that keeps the other registries' credentials"
-    }
-}
 
 # --- install --------------------------------------------------------------------------------
 $base = "$env:ECR_LOGIN_BASE_URL".TrimEnd('/')
@@ -136,32 +127,17 @@ try {
 }
 $env:PATH = "$bin;$env:PATH"
 
-# --- docker's config ------------------------------------------------------------------------
-# The binary resolves every registry before it writes a file (see run.sh). '--' quoted, so that
-# PowerShell hands it to the binary instead of taking it as its own end of parameters.
-& $exe configure '--' @registries
-if ($LASTEXITCODE -ne 0) { exit 1 }
-
-# --- the fallback helper, in the config file the helper reads -------------------------------
+# --- docker's config, and the fallback helper in the config file the helper reads -------------
+# The binary resolves every registry and checks the helper's name before it writes a file, and
+# edits only the fallback_helper line of the config file (see run.sh). '--' quoted, so that
+# PowerShell hands it to the binary instead of taking it as its own end of parameters; the name
+# joined to its option with '=', so that it is the option's value whatever it looks like.
 if ($helper) {
-    if ($env:AWS_ECR_CONFIG) {
-        $config = $env:AWS_ECR_CONFIG
-    } else {
-        $config = Join-Path $env:APPDATA "$name\config.toml"
-    }
-    New-Item -ItemType Directory -Force -Path (Split-Path -Parent $config) | Out-Null
-    # A top-level key must come before the first [table]: first line, replacing any earlier
-    # fallback_helper; everything else is kept as it was.
-    $lines = @("fallback_helper = `"$helper`"")
-    if (Test-Path -LiteralPath $config -PathType Leaf) {
-        $lines += @(Get-Content -LiteralPath $config | Where-Object { $_ -notmatch '^\s*fallback_helper\s*=' })
-    }
-    $new = "$config." + [Guid]::NewGuid().ToString('N') + '.tmp'
-    # UTF-8 without a byte-order mark, in both PowerShells.
-    [IO.File]::WriteAllText($new, (($lines -join "`n") + "`n"))
-    Move-Item -Force -LiteralPath $new -Destination $config
-    Write-Output "ecr-login action: fallback_helper = `"$helper`" in $config"
+    & $exe configure "--fallback-helper=$helper" '--' @registries
+} else {
+    & $exe configure '--' @registries
 }
+if ($LASTEXITCODE -ne 0) { exit 1 }
 [IO.File]::AppendAllText($env:GITHUB_PATH, "$bin`n")
 
 # --- the outputs ----------------------------------------------------------------------------

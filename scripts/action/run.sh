@@ -5,6 +5,7 @@
 #   ECR_LOGIN_REGISTRIES        registry hosts, separated by spaces, commas or newlines
 #   ECR_LOGIN_VERSION           release to install (empty or "latest": the latest)
 #   ECR_LOGIN_FALLBACK_HELPER   optional: written as fallback_helper in the helper's config file
+#                               (by the binary: `configure --fallback-helper`)
 #   ECR_LOGIN_MASK_PASSWORD     "false" leaves the password outputs unmasked (default: masked)
 #   ECR_LOGIN_BASE_URL          optional: where releases are downloaded from (see install.sh)
 #   RUNNER_TEMP, GITHUB_PATH, GITHUB_OUTPUT   set by the runner
@@ -68,22 +69,8 @@ false | False | FALSE) mask= ;;
 *) die "the input 'mask-password' is '$(shown "$ECR_LOGIN_MASK_PASSWORD")': use true or false" ;;
 esac
 
+# The fallback helper's name is checked by the binary, by the rule it reads its config with.
 helper=${ECR_LOGIN_FALLBACK_HELPER:-}
-if [ -n "$helper" ]; then
-    # The binary's own rules (a plain name, not this helper), checked before anything is
-    # installed or written: a rejected name must not leave a broken config behind.
-    lower=$(printf '%s' "$helper" | tr '[:upper:]' '[:lower:]')
-    case $helper in
-    [!A-Za-z0-9]* | *[!A-Za-z0-9._-]* | *..*)
-        die "the input 'fallback-helper' is '$(shown "$helper")': give the part of the helper's name after docker-credential- (pass, secretservice, osxkeychain, desktop, ...)"
-        ;;
-    esac
-    case $lower in ecr-login | ecr-login.exe)
-        die "the input 'fallback-helper' names this helper itself: name the helper that keeps the other registries' credentials"
-        ;;
-    esac
-    [ ${#helper} -le 100 ] || die "the input 'fallback-helper' is longer than a helper name"
-fi
 
 # --- install --------------------------------------------------------------------------------
 bin=$RUNNER_TEMP/$name
@@ -93,45 +80,16 @@ echo "ecr-login action: installed $("$bin/$name" version) into $bin"
 PATH=$bin:$PATH
 export PATH
 
-# --- docker's config ------------------------------------------------------------------------
-# The binary resolves every registry (ECR host or alias) before it writes a file, so one it
-# refuses leaves docker's config, the helper's config and GITHUB_PATH as they were. It also
-# reads the config file: a broken one fails here, naming the file and line. `--`: the words are
-# operands, whatever they look like.
-"$name" configure -- "$@" || exit 1
-
-# --- the fallback helper, in the config file the helper reads -------------------------------
+# --- docker's config, and the fallback helper in the config file the helper reads -------------
+# The binary resolves every registry (ECR host or alias) and checks the helper's name before it
+# writes a file, so a registry or a name it refuses leaves docker's config, the helper's config
+# and GITHUB_PATH as they were. It also reads the config file: a broken one fails here, naming
+# the file and line, and it edits only the fallback_helper line of it. `--`: the words are
+# operands, whatever they look like; `=`: the name is the option's value, whatever it looks like.
 if [ -n "$helper" ]; then
-    if [ -n "${AWS_ECR_CONFIG:-}" ]; then
-        config=$AWS_ECR_CONFIG
-    elif [ "$(uname -s)" = Darwin ]; then
-        config=$HOME/Library/Application\ Support/$name/config.toml
-    else
-        case ${XDG_CONFIG_HOME:-} in
-        /*) config=$XDG_CONFIG_HOME/$name/config.toml ;;
-        *) config=$HOME/.config/$name/config.toml ;;
-        esac
-    fi
-    if [ -e "$config" ] && ! [ -r "$config" ]; then
-        die "cannot read $config"
-    fi
-    config_dir=$(dirname "$config")
-    mkdir -p "$config_dir" || die "cannot create $config_dir"
-    new=$(mktemp "$config_dir/.config.toml.XXXXXX") || die "cannot write in $config_dir"
-    # A top-level key must come before the first [table]: first line, replacing any earlier
-    # fallback_helper; everything else is kept as it was.
-    written=1
-    printf 'fallback_helper = "%s"\n' "$helper" >"$new" || written=
-    if [ -n "$written" ] && [ -f "$config" ]; then
-        # grep's 1 only says that no line was left.
-        grep -v '^[[:space:]]*fallback_helper[[:space:]]*=' "$config" >>"$new"
-        [ $? -le 1 ] || written=
-    fi
-    if [ -z "$written" ] || ! mv -f "$new" "$config"; then
-        rm -f "$new"
-        die "cannot write $config"
-    fi
-    echo "ecr-login action: fallback_helper = \"$helper\" in $config"
+    "$name" configure --fallback-helper="$helper" -- "$@" || exit 1
+else
+    "$name" configure -- "$@" || exit 1
 fi
 printf '%s\n' "$bin" >>"$GITHUB_PATH" || die "cannot write GITHUB_PATH ($GITHUB_PATH)"
 

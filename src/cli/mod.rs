@@ -5,6 +5,7 @@
 //! code 1) while the other commands report on stderr. This module alone writes to stdout and
 //! decides exit codes; the core below it never imports it.
 
+mod bazel;
 mod configure;
 mod doctor;
 mod flags;
@@ -12,6 +13,8 @@ mod install;
 mod kube_secret;
 mod protocol;
 
+#[cfg(fuzzing)]
+pub(crate) use bazel::{is_request as is_bazel_request, request_uri as bazel_request_uri};
 #[cfg(fuzzing)]
 pub(crate) use protocol::{MAX_INPUT, check_store, read_input, server_url};
 
@@ -27,6 +30,7 @@ use crate::NAME;
 use crate::config::Target;
 use crate::core::auth;
 use crate::docker::auths;
+use crate::docker::config::listed;
 use crate::env::Env;
 use crate::error::Error;
 use crate::escape::escape_controls;
@@ -56,11 +60,11 @@ pub fn main() -> ExitCode {
                 write_stdout(flags::PROVIDER_HELP);
                 ExitCode::SUCCESS
             }
-            ProviderRun::Version => serve(Verb::Version),
+            ProviderRun::Version => serve(Verb::Version, &args),
         };
     }
     if let Some(verb) = flags::protocol_verb(&args) {
-        return serve(verb);
+        return serve(verb, &args);
     }
     let command = match Cli::try_parse_from(&args) {
         Ok(cli) => cli.command,
@@ -69,11 +73,11 @@ pub fn main() -> ExitCode {
     let env = Env::from_process();
     crate::log::init(&env);
     match command {
-        Command::Get => serve(Verb::Get),
-        Command::Store => serve(Verb::Store),
-        Command::Erase => serve(Verb::Erase),
-        Command::List => serve(Verb::List),
-        Command::Version => serve(Verb::Version),
+        Command::Get => serve(Verb::Get, &args),
+        Command::Store => serve(Verb::Store, &args),
+        Command::Erase => serve(Verb::Erase, &args),
+        Command::List => serve(Verb::List, &args),
+        Command::Version => serve(Verb::Version, &args),
         Command::Password {
             registry,
             region,
@@ -102,9 +106,18 @@ pub fn main() -> ExitCode {
             registries,
             docker_config,
             helm,
-        } => command_reply(with_settings(&env, |settings| {
-            configure::run(&registries, docker_config, helm, &env, settings)
-        })),
+            print,
+            fallback_helper,
+        } => {
+            let request = configure::Request {
+                registries: &registries,
+                docker_config,
+                helm,
+                print,
+                fallback_helper: fallback_helper.as_deref(),
+            };
+            command_reply(configure::run(&request, &env))
+        }
         Command::Doctor { registry } => {
             let mut report = doctor::Report::default();
             let ok = doctor::report(&registry, &env, &mut report);
@@ -173,11 +186,12 @@ fn kubelet_plugin(env: &Env) -> ExitCode {
     }))
 }
 
-/// One protocol verb, stdin to stdout.
-fn serve(verb: Verb) -> ExitCode {
+/// One protocol verb, stdin to stdout; `args[0]` says which helper name docker knows us by.
+fn serve(verb: Verb, args: &[OsString]) -> ExitCode {
     let env = Env::from_process();
     crate::log::init(&env);
-    reply(protocol::exchange(verb, io::stdin().lock(), &env))
+    let helper = listed::helper_name(args.first().map(OsString::as_os_str));
+    reply(protocol::exchange(verb, io::stdin().lock(), &env, &helper))
 }
 
 fn with_settings(

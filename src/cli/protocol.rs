@@ -5,18 +5,21 @@
 //! reply shapes, which failures are "not found" (the exact line clients compare), the
 //! unknown-verb line. The core below never sees the wire; it answers with tokens and
 //! [`Error`]s. The shapes are what docker, containers/image (skopeo, podman, buildah), helm and
-//! oras parse, so they are tested against exact strings.
+//! oras parse, so they are tested against exact strings. `get` also answers Bazel's request,
+//! in Bazel's format (see [`super::bazel`]).
 
 use std::io::Read;
 
 use serde::{Deserialize, Serialize};
 
+use super::bazel;
 use crate::core::auth;
+use crate::docker::config::listed;
 use crate::docker::fallback;
 use crate::env::Env;
 use crate::error::{Error, Meaning};
 use crate::escape::escape_controls;
-use crate::log::debug;
+use crate::log::{debug, warn};
 use crate::settings::Settings;
 
 /// The verbs of the protocol.
@@ -86,12 +89,21 @@ impl Exchange {
     }
 }
 
-/// Runs `verb` on `stdin`.
-pub fn exchange(verb: Verb, stdin: impl Read, env: &Env) -> Exchange {
+/// Runs `verb` on `stdin`; `helper` is the name docker knows this program by (see
+/// [`listed::helper_name`]).
+pub fn exchange(verb: Verb, stdin: impl Read, env: &Env, helper: &str) -> Exchange {
     let input = || read_bytes(stdin);
     match verb {
         Verb::Get => {
-            let result = input().and_then(|input| get(&input, env));
+            let result = match input() {
+                // Bazel's request is a JSON object; a server URL never starts with `{`. Only
+                // the bytes already read are looked at: a docker `get` pays nothing for this.
+                Ok(input) if bazel::is_request(&input) => {
+                    bazel::answer(&input, env).map(Answer::Ours)
+                }
+                Ok(input) => get(&input, env),
+                Err(e) => Err(e),
+            };
             // Some clients (the docker CLI) drop a helper's error and carry on anonymously,
             // but pass its stderr through: the cause must reach the user there too.
             let echo = matches!(&result, Err(e) if e.meaning() == Meaning::Failure);
@@ -105,7 +117,7 @@ pub fn exchange(verb: Verb, stdin: impl Read, env: &Env) -> Exchange {
         Verb::Erase => Exchange::answer(input().and_then(|input| erase(&input, env))),
         // `list` reads no input, as the reference helpers: a person typing it at a terminal
         // must not have to press Ctrl-D.
-        Verb::List => Exchange::answer(Ok(Answer::Ours(list(env)))),
+        Verb::List => Exchange::answer(Ok(Answer::Ours(list(env, helper)))),
         Verb::Version => Exchange::answer(Ok(Answer::Ours(format!(
             "{} {}\n",
             crate::NAME,
@@ -217,16 +229,34 @@ fn pass_on(
 }
 
 /// `list` never fails and never touches the network: containers/image aborts a whole pull on
-/// a failed `list`. The fallback's registries are merged in; where both name a host, ours
+/// a failed `list`. It names every registry `get` would answer that it can know of without
+/// asking AWS: those with a cached token, those of the config file (registries and aliases),
+/// and those docker's config hands to us, which the classic builder `get`s before a build
+/// (see [`listed`]). The fallback's registries are merged in; where both name a host, ours
 /// wins, since `get` for that host is answered by us, never by the fallback.
-fn list(env: &Env) -> String {
+fn list(env: &Env, helper: &str) -> String {
     let settings = Settings::load_or_defaults(env);
     let mut registries = fallback::list(env, &settings);
+    let from_docker = listed::registries_for(helper, env).unwrap_or_else(|why| {
+        warn!(
+            "{}; listing the other registries only",
+            escape_controls(&why)
+        );
+        Vec::new()
+    });
+    let known = from_docker
+        .into_iter()
+        .filter(|key| settings.config.target(key).is_some())
+        .chain(settings.config.registry_keys().map(str::to_owned));
+    registries.extend(known.map(|key| (key, ECR_USERNAME.to_owned())));
     registries.extend(auth::list(env, &settings));
     let mut json = serde_json::to_string(&registries).unwrap_or_else(|_| "{}".into());
     json.push('\n');
     json
 }
+
+/// The user name of every ECR token, for registries listed before any token is fetched.
+const ECR_USERNAME: &str = "AWS";
 
 /// Largest stdin we read. A server URL or a `store` payload is a few hundred bytes; anything
 /// bigger is not a client talking to us.
@@ -320,7 +350,7 @@ mod tests {
     fn fixed_lines_are_exact() {
         let env = Env::default();
         assert_eq!(
-            exchange(Verb::Version, &b""[..], &env).stdout,
+            exchange(Verb::Version, &b""[..], &env, "ecr-login").stdout,
             format!(
                 "docker-credential-ecr-login {}\n",
                 env!("CARGO_PKG_VERSION")
@@ -336,7 +366,7 @@ mod tests {
                 passed: false,
             }
         );
-        let not_ecr = exchange(Verb::Get, &b"docker.io\n"[..], &env);
+        let not_ecr = exchange(Verb::Get, &b"docker.io\n"[..], &env, "ecr-login");
         assert_eq!(
             (&not_ecr.stdout[..], not_ecr.stderr, not_ecr.code),
             (&b"credentials not found in native keychain\n"[..], None, 1)

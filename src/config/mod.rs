@@ -10,6 +10,7 @@
 //! It is read on every call, hits included, so it stays a small TOML parse (tens of
 //! microseconds) and is skipped entirely when the file does not exist.
 
+pub mod edit;
 mod helper_name;
 
 use std::collections::BTreeMap;
@@ -248,8 +249,8 @@ impl Config {
         })
     }
 
-    /// The `[registries]` keys, as stored.
-    #[cfg(fuzzing)]
+    /// The `[registries]` keys, as stored (lower case): registries with a profile and aliases,
+    /// every one a host `get` answers for.
     pub fn registry_keys(&self) -> impl Iterator<Item = &str> {
         self.registries.keys().map(String::as_str)
     }

@@ -17,6 +17,10 @@
 #     compose's `pull` (v2 when the plugin is there, else Debian's docker-compose 1.29), and
 #     `buildah bud` FROM the same image; all of them together make one GetAuthorizationToken
 #     call, the helper's cache serving every other get;
+#   - the classic builder (`DOCKER_BUILDKIT=0 docker build`) FROM the same image with
+#     `"credsStore": "ecr-login"` as docker's only setting and an empty cache: it gets only the
+#     registries the helper's `list` names, so `list` must name the registry before any token
+#     is cached;
 #   - a denied access key: `docker pull` prints the helper's one-line cause (the docker CLI
 #     drops a credential helper's error and pulls anonymously, but shows its stderr).
 # run.sh later checks `docker pull` with the ECR API stopped, then stops the daemon and checks
@@ -220,6 +224,24 @@ if [ -n "$docker_up" ]; then
         pass "one GetAuthorizationToken for all of these together (the helper's cache)"
     else
         fail "the flows above made $calls GetAuthorizationToken calls, not 1"
+    fi
+
+    say "docker daemon: the classic builder through \"credsStore\": \"ecr-login\", cold cache"
+    # The classic builder asks the store to `list` its registries and `get`s those alone, before
+    # the build: with an empty cache, `list` must name the registry (here from the config
+    # file's alias) or the FROM is pulled without credentials and refused.
+    store_config=$work/docker-store
+    mkdir -p "$store_config"
+    echo '{"credsStore": "ecr-login"}' >"$store_config/config.json"
+    before=$(calls_for "$AWS_ACCESS_KEY_ID")
+    docker rmi "$image" >/dev/null 2>&1 || true
+    check "DOCKER_BUILDKIT=0 docker build FROM the ECR-hosted image, credsStore only, cold cache" \
+        env DOCKER_CONFIG="$store_config" AWS_ECR_CACHE_DIR="$work/cold-cache" DOCKER_BUILDKIT=0 \
+        docker build --pull -t "$registry/e2e/classic:1" "$work/docker-build"
+    if [ "$(calls_for "$AWS_ACCESS_KEY_ID")" = $((before + 1)) ]; then
+        pass "that build's credentials came from one GetAuthorizationToken (the cache was cold)"
+    else
+        fail "the classic build made $(($(calls_for "$AWS_ACCESS_KEY_ID") - before)) GetAuthorizationToken calls, not 1"
     fi
 
     say "docker daemon: a denied access key"

@@ -517,16 +517,18 @@ config=$work/runner-$((runs + 1))/home/.config/$name/config.toml
 mkdir -p "$(dirname "$config")"
 printf 'refresh_window = "1h"\nfallback_helper = "desktop"\n\n[accounts."999999999999"]\nprofile = "default"\n' >"$config"
 action ECR_LOGIN_REGISTRIES="$east" ECR_LOGIN_FALLBACK_HELPER=pass sh scripts/action/run.sh
-expected=$(printf 'fallback_helper = "pass"\nrefresh_window = "1h"\n\n[accounts."999999999999"]\nprofile = "default"')
+expected=$(printf 'refresh_window = "1h"\nfallback_helper = "pass"\n\n[accounts."999999999999"]\nprofile = "default"')
 if [ "$rc" = 0 ] && [ "$(cat "$config")" = "$expected" ]; then
-    pass "fallback_helper written first in the existing config file, the rest kept"
+    pass "fallback_helper set in place in the existing config file, the rest kept"
 else
     fail "fallback: exit $rc: $(cat "$work/err"); config: $(cat "$config")"
 fi
+# The binary's own rule, refused before it writes anything.
 for bad in ../pass ecr-login 'pass"x' -pass; do
     config=$work/runner-$((runs + 1))/home/.config/$name/config.toml
     action ECR_LOGIN_REGISTRIES="$east" ECR_LOGIN_FALLBACK_HELPER="$bad" sh scripts/action/run.sh
-    if [ "$rc" != 0 ] && grep -q "input 'fallback-helper'" "$work/err" && [ ! -e "$config" ]; then
+    if [ "$rc" != 0 ] && grep -q '^ecr-login: fallback_helper ".*" is' "$work/err" && [ ! -e "$config" ] &&
+        [ ! -e "$runner/docker" ] && [ ! -s "$runner/path" ] && [ ! -s "$runner/output" ]; then
         pass "fallback-helper '$bad' refused before any config is written"
     else
         fail "fallback-helper '$bad': exit $rc: $(cat "$work/err")"

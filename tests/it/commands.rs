@@ -315,3 +315,187 @@ fn debug_logs_go_to_stderr_and_never_hold_the_password() {
     let quiet = Sandbox::new().static_keys().endpoints(&mock).get(HOST);
     assert_eq!(quiet.stderr, "", "warn is the default level");
 }
+
+/// `configure --print`: the entries for GitLab's `DOCKER_AUTH_CONFIG` (and any tool that takes
+/// docker's config as a value), with nothing written anywhere.
+#[test]
+fn configure_print_prints_cred_helpers_and_writes_nothing() {
+    let sandbox = with_config(Sandbox::new(), ALIAS_CONFIG);
+    let docker = sandbox.home.path().join("docker");
+    let sandbox = sandbox.env("DOCKER_CONFIG", docker.display().to_string());
+    let run = sandbox.run(
+        &[
+            "configure",
+            "--print",
+            HOST,
+            "https://public.ecr.aws",
+            "localhost:5443",
+        ],
+        "",
+    );
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (
+            0,
+            format!(
+                "{{\"credHelpers\":{{\"{HOST}\":\"ecr-login\",\"public.ecr.aws\":\"ecr-login\",\"localhost:5443\":\"ecr-login\"}}}}\n"
+            )
+            .as_str(),
+            ""
+        )
+    );
+    assert!(!docker.exists(), "--print wrote docker's config");
+    assert!(!sandbox.home.path().join(".docker").exists());
+
+    let nothing = sandbox.run(&["configure", "--print"], "");
+    assert_eq!(
+        (nothing.code, nothing.stdout.as_str()),
+        (2, ""),
+        "{nothing:?}"
+    );
+    let refused = sandbox.run(&["configure", "--print", "docker.io"], "");
+    assert_eq!(
+        (refused.code, refused.stdout.as_str()),
+        (1, ""),
+        "{refused:?}"
+    );
+    assert_eq!(refused.stderr.lines().count(), 1, "{refused:?}");
+    let both = sandbox.run(&["configure", "--print", "--helm", HOST], "");
+    assert_eq!(both.code, 2, "{both:?}");
+}
+
+/// `configure --fallback-helper`: the key set in the file the helper reads, the rest of the
+/// file as it was.
+#[test]
+fn configure_fallback_helper_sets_the_key_and_keeps_the_rest() {
+    let sandbox = Sandbox::new();
+    let config = sandbox.home.path().join("conf").join("ecr-login.toml");
+    let sandbox = sandbox.env("AWS_ECR_CONFIG", config.display().to_string());
+    // No file yet (AWS_ECR_CONFIG may name one to be made).
+    let run = sandbox.run(&["configure", "--fallback-helper", "pass"], "");
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stdout,
+        format!(
+            "updated {} (fallback_helper = \"pass\")\n",
+            config.display()
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        "fallback_helper = \"pass\"\n"
+    );
+
+    let mine = format!(
+        "# mine\nrefresh_window = \"20m\"\nfallback_helper = \"desktop\" # for ghcr.io\n\n[registries.\"localhost:5443\"]\nalias_of = \"{HOST}\" # a tunnel\n"
+    );
+    std::fs::write(&config, &mine).unwrap();
+    let run = sandbox.run(&["configure", "--fallback-helper", "secretservice"], "");
+    assert_eq!(run.code, 0, "{run:?}");
+    let expected = mine.replace("\"desktop\"", "\"secretservice\"");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), expected);
+    let again = sandbox.run(&["configure", "--fallback-helper", "secretservice"], "");
+    assert!(
+        again.stdout.starts_with("already up to date: "),
+        "{again:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), expected);
+    // The helper reads what was written: other hosts now go to docker-credential-secretservice.
+    let get = sandbox.env("PATH", "/nonexistent").get("ghcr.io");
+    assert!(
+        get.stdout.contains("docker-credential-secretservice"),
+        "{get:?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn configure_fallback_helper_writes_the_default_config_file() {
+    let sandbox = Sandbox::new().without("XDG_CONFIG_HOME");
+    let run = sandbox.run(&["configure", "--fallback-helper", "pass"], "");
+    assert_eq!(run.code, 0, "{run:?}");
+    let expected = if cfg!(target_os = "macos") {
+        "Library/Application Support/docker-credential-ecr-login/config.toml"
+    } else {
+        ".config/docker-credential-ecr-login/config.toml"
+    };
+    let written = std::fs::read_to_string(sandbox.home.path().join(expected)).unwrap();
+    assert_eq!(written, "fallback_helper = \"pass\"\n");
+    let get = sandbox.env("PATH", "/nonexistent").get("ghcr.io");
+    assert!(get.stdout.contains("docker-credential-pass"), "{get:?}");
+}
+
+/// A bad name, a broken file or a refused registry: one line, exit 1, and no file touched.
+#[test]
+fn configure_fallback_helper_refuses_before_writing_anything() {
+    let sandbox = Sandbox::new();
+    let config = sandbox.home.path().join("ecr-login.toml");
+    let docker = sandbox.home.path().join("docker.json");
+    let sandbox = sandbox.env("AWS_ECR_CONFIG", config.display().to_string());
+    for name in ["../../bin/sh", "ecr-login", "pass word", ""] {
+        let run = sandbox.run(&["configure", "--fallback-helper", name], "");
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (1, ""),
+            "{name:?}: {run:?}"
+        );
+        assert_eq!(run.stderr.lines().count(), 1, "{name:?}: {run:?}");
+        assert!(run.stderr.contains("fallback_helper"), "{name:?}: {run:?}");
+        assert!(!config.exists(), "{name:?}");
+    }
+    let broken = "refresh_window = \"1h\"\n\n[registries.\"x.example\"]\nalias_of = 42\n";
+    std::fs::write(&config, broken).unwrap();
+    let run = sandbox.run(&["configure", "--fallback-helper", "pass"], "");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        run.stderr.lines().next().unwrap_or_default(),
+        run.stderr.trim_end()
+    );
+    assert!(
+        run.stderr.starts_with(&format!(
+            "ecr-login: config file {}, line 4: ",
+            config.display()
+        )),
+        "{run:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), broken);
+
+    std::fs::write(&config, "refresh_window = \"1h\"\n").unwrap();
+    let path = docker.display().to_string();
+    let run = sandbox.run(
+        &[
+            "configure",
+            "--fallback-helper",
+            "pass",
+            "--docker-config",
+            &path,
+            HOST,
+            "docker.io",
+        ],
+        "",
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        "refresh_window = \"1h\"\n"
+    );
+    assert!(!docker.exists());
+    // Both at once, when every part is right.
+    let run = sandbox.run(
+        &[
+            "configure",
+            "--fallback-helper",
+            "pass",
+            "--docker-config",
+            &path,
+            HOST,
+        ],
+        "",
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        "refresh_window = \"1h\"\nfallback_helper = \"pass\"\n"
+    );
+    assert!(std::fs::read_to_string(&docker).unwrap().contains(HOST));
+}

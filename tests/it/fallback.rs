@@ -224,9 +224,50 @@ fn list_merges_both_and_ours_wins() {
     assert_eq!((out.status.code(), &out.stderr[..]), (Some(0), &b""[..]));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        format!(r#"{{"{HOST}":"AWS","ghcr.io":"me","https://index.docker.io/v1/":"you"}}"#) + "\n"
+        format!(
+            r#"{{"{HOST}":"AWS","ghcr.io":"me","https://index.docker.io/v1/":"you","localhost:5443":"AWS"}}"#
+        ) + "\n"
     );
     assert_eq!(fake.stdin_of("list"), b"unused");
+}
+
+/// With `"credsStore": "ecr-login"` the `auths` keys that are ECR are ours to list; the others
+/// are listed only as the fallback lists them (it keeps them, not us).
+#[test]
+fn list_takes_only_ecr_hosts_from_docker_and_the_rest_from_the_fallback() {
+    let mut fake = Fake::new("fake");
+    let docker = fake.sandbox.home.path().join("docker");
+    std::fs::create_dir(&docker).unwrap();
+    std::fs::write(
+        docker.join("config.json"),
+        format!(
+            r#"{{"credsStore": "ecr-login", "auths": {{"{HOST}": {{}}, "ghcr.io": {{}}, "quay.io": {{}}}}}}"#
+        ),
+    )
+    .unwrap();
+    fake.sandbox = fake
+        .sandbox
+        .env("DOCKER_CONFIG", docker.display().to_string());
+    fake.answer("list", br#"{"ghcr.io":"me"}"#, b"", 0);
+    let out = fake.run("list", b"");
+    assert_eq!((out.status.code(), &out.stderr[..]), (Some(0), &b""[..]));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(r#"{{"{HOST}":"AWS","ghcr.io":"me","localhost:5443":"AWS"}}"#) + "\n"
+    );
+}
+
+/// Bazel's request is never handed to the fallback, which speaks docker's protocol only: a
+/// host that is not ECR gets "no credentials".
+#[test]
+fn a_bazel_request_never_reaches_the_fallback() {
+    let fake = Fake::new("fake");
+    let out = fake.run("get", br#"{"uri":"https://ghcr.io/v2/"}"#);
+    assert_eq!(
+        (out.status.code(), &out.stdout[..], &out.stderr[..]),
+        (Some(0), &b"{}\n"[..], &b""[..])
+    );
+    assert_eq!(fake.calls(), "");
 }
 
 #[test]
@@ -236,8 +277,11 @@ fn a_failing_fallback_list_is_a_warning_and_ours_alone() {
         fake.answer("list", stdout, b"", code);
         let out = fake.run("list", b"unused");
         assert_eq!(
-            (out.status.code(), &out.stdout[..]),
-            (Some(0), &b"{}\n"[..])
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).as_ref()
+            ),
+            (Some(0), "{\"localhost:5443\":\"AWS\"}\n")
         );
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -250,8 +294,11 @@ fn a_failing_fallback_list_is_a_warning_and_ours_alone() {
     let missing = Fake::new("absent");
     let out = missing.run("list", b"");
     assert_eq!(
-        (out.status.code(), &out.stdout[..]),
-        (Some(0), &b"{}\n"[..])
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).as_ref()
+        ),
+        (Some(0), "{\"localhost:5443\":\"AWS\"}\n")
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("docker-credential-absent not found"));
 }

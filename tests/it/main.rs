@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod artifact;
+mod bazel;
 mod cache;
 mod commands;
 mod completions;
@@ -16,6 +17,7 @@ mod gitops;
 mod kube_api;
 mod kube_apply;
 mod kubernetes;
+mod listing;
 // The terminal is a pty from util-linux's `script`.
 #[cfg(target_os = "linux")]
 mod mfa;

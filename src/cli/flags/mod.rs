@@ -71,10 +71,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Protocol: print credentials for the server URL read from stdin.
-    #[command(
-        after_help = "Example:\n  echo 123456789012.dkr.ecr.us-east-1.amazonaws.com | docker-credential-ecr-login get"
-    )]
+    /// Protocol: print credentials for the server URL read from stdin (or, for Bazel's
+    /// {"uri": ...} request, its Authorization header).
+    #[command(after_help = "\
+Examples:
+  echo 123456789012.dkr.ecr.us-east-1.amazonaws.com | docker-credential-ecr-login get
+  # Bazel's credential-helper protocol (--credential_helper)
+  echo '{\"uri\":\"https://123456789012.dkr.ecr.us-east-1.amazonaws.com/v2/\"}' | docker-credential-ecr-login get")]
     Get,
     /// Protocol: accept credentials from `docker login` (validated, not stored for ECR: its
     /// passwords come from AWS; other hosts go to the config's fallback_helper).
@@ -87,8 +90,9 @@ pub enum Command {
         after_help = "Example:\n  echo 123456789012.dkr.ecr.us-east-1.amazonaws.com | docker-credential-ecr-login erase"
     )]
     Erase,
-    /// Protocol: print the registries that have a valid cached token, as JSON, with the
-    /// fallback helper's.
+    /// Protocol: print the ECR registries known without asking AWS (cached tokens, the config
+    /// file's, docker's config entries naming this helper), as JSON, with the fallback
+    /// helper's.
     #[command(after_help = "Example:\n  docker-credential-ecr-login list < /dev/null")]
     List,
     /// Protocol: print the version (also -v and --version).
@@ -133,26 +137,41 @@ Example (a throwaway docker config for one CI job):
         #[arg(required = true)]
         registries: Vec<String>,
     },
-    /// Add credHelpers entries for the registries to docker's (and helm's) config.
+    /// Add credHelpers entries for the registries to docker's (and helm's) config, or print
+    /// them; set the config file's fallback_helper.
     #[command(after_help = "\
-Every other key of the file is kept, in its order; the file is replaced atomically, and
-running the command twice changes nothing the second time.
+Every other key of a file is kept, in its order (and the config file's comments); each file is
+replaced atomically, and running the command twice changes nothing the second time. Every
+registry and the helper name are checked before anything is written.
 
 Examples:
   docker-credential-ecr-login configure 123456789012.dkr.ecr.eu-west-1.amazonaws.com public.ecr.aws
-  docker-credential-ecr-login configure --helm 123456789012.dkr.ecr.eu-west-1.amazonaws.com")]
+  docker-credential-ecr-login configure --helm 123456789012.dkr.ecr.eu-west-1.amazonaws.com
+  # GitLab CI's DOCKER_AUTH_CONFIG (the runner pulls the job's image with it)
+  docker-credential-ecr-login configure --print 123456789012.dkr.ecr.eu-west-1.amazonaws.com
+  # every other registry to docker-credential-pass, for \"credsStore\": \"ecr-login\"
+  docker-credential-ecr-login configure --fallback-helper pass")]
     Configure {
         /// Registry hosts (or configured aliases).
-        #[arg(required = true)]
+        #[arg(required_unless_present = "fallback_helper")]
         registries: Vec<String>,
         /// Docker config file or directory [default: $DOCKER_CONFIG/config.json, else
         /// ~/.docker/config.json].
-        #[arg(long, value_name = "PATH")]
+        #[arg(long, value_name = "PATH", requires = "registries")]
         docker_config: Option<PathBuf>,
         /// Also configure helm's registry config ($HELM_REGISTRY_CONFIG, else
         /// ~/.config/helm/registry/config.json).
-        #[arg(long)]
+        #[arg(long, requires = "registries")]
         helm: bool,
+        /// Print the docker config JSON ({"credHelpers": ...}) for the registries, for
+        /// DOCKER_AUTH_CONFIG, instead of writing any file.
+        #[arg(long, conflicts_with_all = ["docker_config", "helm", "fallback_helper"])]
+        print: bool,
+        /// Write fallback_helper = "NAME" into the config file (AWS_ECR_CONFIG, else the
+        /// default one `doctor` shows): every registry that is not ECR goes to
+        /// docker-credential-NAME.
+        #[arg(long, value_name = "NAME", value_hint = clap::ValueHint::Other)]
+        fallback_helper: Option<String>,
     },
     /// Explain what happens for a registry: host, region, endpoint, credentials, cache, and a
     /// live token fetch.

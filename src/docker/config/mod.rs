@@ -1,4 +1,5 @@
-//! Adding `credHelpers` entries to docker's and helm's `config.json` (`configure`).
+//! Adding `credHelpers` entries to docker's and helm's `config.json` (`configure`), and
+//! reading which registries docker's hands to us (`list`, in `listed.rs`).
 //!
 //! `configure` edits a file people care about (it holds their other logins and settings), so
 //! it keeps every key in its order, replaces the file atomically keeping its owner, group and
@@ -12,6 +13,7 @@
 //! symlinks by default: there the file is replaced keeping its path, and a link is followed as
 //! the system follows it.
 
+pub mod listed;
 #[cfg(unix)]
 mod look;
 #[cfg(not(unix))]
@@ -89,20 +91,70 @@ fn home(env: &Env) -> Result<PathBuf, Error> {
 
 /// Sets `credHelpers[key] = "ecr-login"` for every key; true when the file changed.
 pub fn add_cred_helpers(path: &Path, keys: &[String]) -> Result<bool, Error> {
-    let fail = |what: String| Error::Config(format!("{}: {what}", path.display()));
-    // Edit the real file behind a symlink (dotfile managers), not the link; but only behind a
-    // link its owner could vouch for.
-    let mut target = Target::open(path).map_err(fail)?;
-    let existing = match target.read(MAX_CONFIG_BYTES).map_err(fail)? {
-        Some(bytes) => Some(String::from_utf8(bytes).map_err(|_| fail("not valid UTF-8".into()))?),
-        None => None,
-    };
-    let (root, changed) = with_cred_helpers(existing.as_deref(), keys).map_err(fail)?;
+    let edit = Edit::open(path, MAX_CONFIG_BYTES)?;
+    let (root, changed) = with_cred_helpers(edit.text(), keys).map_err(|e| edit.fail(e))?;
     if changed {
-        let text = render(&root).map_err(|e| fail(format!("cannot write: {e}")))?;
-        target.replace(&text).map_err(fail)?;
+        let text = render(&root).map_err(|e| edit.fail(format!("cannot write: {e}")))?;
+        edit.replace(&text)?;
     }
     Ok(changed)
+}
+
+/// A file being edited the way `configure` edits docker's config: found and read once, then
+/// replaced atomically where it was found, keeping its owner, group and mode. Our own config
+/// file (`configure --fallback-helper`) is edited the same way, for the same reasons.
+pub struct Edit {
+    target: Target,
+    path: PathBuf,
+    text: Option<String>,
+}
+
+impl std::fmt::Debug for Edit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Edit")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Edit {
+    /// Opens and reads the file at `path` (a regular file of at most `max_bytes`, in UTF-8), if
+    /// there is one.
+    pub fn open(path: &Path, max_bytes: u64) -> Result<Edit, Error> {
+        let fail = |what: String| Error::Config(format!("{}: {what}", path.display()));
+        // Edit the real file behind a symlink (dotfile managers), not the link; but only behind
+        // a link its owner could vouch for.
+        let mut target = Target::open(path).map_err(fail)?;
+        let text = match target.read(max_bytes).map_err(fail)? {
+            Some(bytes) => {
+                Some(String::from_utf8(bytes).map_err(|_| fail("not valid UTF-8".into()))?)
+            }
+            None => None,
+        };
+        Ok(Edit {
+            target,
+            path: path.to_owned(),
+            text,
+        })
+    }
+
+    /// The file's text; `None` when there is no file yet.
+    pub fn text(&self) -> Option<&str> {
+        self.text.as_deref()
+    }
+
+    /// An error about this file.
+    pub fn fail(&self, what: impl std::fmt::Display) -> Error {
+        Error::Config(format!("{}: {what}", self.path.display()))
+    }
+
+    /// Replaces the file with `bytes`.
+    pub fn replace(mut self, bytes: &[u8]) -> Result<(), Error> {
+        let path = self.path.clone();
+        self.target
+            .replace(bytes)
+            .map_err(|what| Error::Config(format!("{}: {what}", path.display())))
+    }
 }
 
 /// The file's content (`None`: no file) with the entries added, and whether that changed it.

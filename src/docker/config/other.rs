@@ -37,7 +37,11 @@ impl Target {
         if let Some(dir) = self.path.parent() {
             fs::create_dir_all(dir).map_err(|e| format!("cannot write: {e}"))?;
         }
-        file::replace(&self.path, bytes, 0, None, ".config.json.")
+        let name = self
+            .path
+            .file_name()
+            .map_or_else(|| "config".into(), |n| n.to_string_lossy());
+        file::replace(&self.path, bytes, 0, None, &format!(".{name}."))
             .map_err(|e| format!("cannot write: {e}"))
     }
 }

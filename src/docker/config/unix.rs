@@ -86,7 +86,7 @@ impl Target {
             Some(old) => (old.mode() & 0o777, owner_to_keep(old.uid(), old.gid())),
             None => (0o600, root.then_some((dir.stat.st_uid, dir.stat.st_gid))),
         };
-        let (temp_name, temp) = create_temp(&dir.fd)?;
+        let (temp_name, temp) = create_temp(&dir.fd, &self.place.name)?;
         let written = fill(&temp, bytes, mode, owner)
             .map_err(|e| format!("cannot write: {e}"))
             .and_then(|()| self.check_unchanged())
@@ -203,12 +203,15 @@ fn same(a: &Stat, b: &Stat) -> bool {
 }
 
 /// A new, private, empty file with an unused name in `dir`; never an existing one or a link.
-fn create_temp(dir: &OwnedFd) -> Result<(OsString, fs::File), String> {
+/// A new temp file in `dir`, named after the file it will replace (`.config.json.<random>`),
+/// so a leftover says what it was.
+fn create_temp(dir: &OwnedFd, beside: &std::ffi::OsStr) -> Result<(OsString, fs::File), String> {
     let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let beside = beside.to_string_lossy();
     // Unpredictable is not needed (O_EXCL), only unlikely to be taken.
     for attempt in 0..100_u32 {
         let random = std::hash::BuildHasher::hash_one(&std::hash::RandomState::new(), attempt);
-        let name = format!(".config.json.{:012x}", random >> 16);
+        let name = format!(".{beside}.{:012x}", random >> 16);
         match rustix::fs::openat(dir, &name, flags, Mode::RUSR | Mode::WUSR) {
             Ok(fd) => return Ok((name.into(), fs::File::from(fd))),
             Err(Errno::EXIST) => continue,
