@@ -3,8 +3,6 @@
 //! `list` must name every ECR registry it can know of without AWS: docker's config entries
 //! that name this helper, and the config file's registries and aliases.
 
-use std::path::PathBuf;
-
 use crate::support::*;
 
 const OTHER: &str = "210987654321.dkr.ecr.us-east-1.amazonaws.com";
@@ -92,7 +90,7 @@ fn the_entries_are_those_of_the_name_docker_runs_us_by() {
         r#"{{"credHelpers": {{"{HOST}": "ecr-login", "{OTHER}": "ecr"}}}}"#
     ));
     let bin = tempfile::tempdir().unwrap();
-    let renamed: PathBuf = bin.path().join("docker-credential-ecr");
+    let renamed = bin.path().join("docker-credential-ecr");
     std::os::unix::fs::symlink(helper_binary(), &renamed).unwrap();
     let run = sandbox.run_program(&renamed, &["list"], "");
     assert_eq!(
