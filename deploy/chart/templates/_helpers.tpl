@@ -263,7 +263,7 @@ value one argument of its own, which no value can split or add to. */}}
 {{- with $r.argocd.url -}}
 {{- $args = concat $args (list "--argocd-url" (toString .)) -}}
 {{- end -}}
-{{- $args = concat $args (list "--argocd-type" (toString $r.argocd.type)) -}}
+{{- $args = concat $args (list "--argocd-type" (required "refresher.argocd.type: helm or oci" $r.argocd.type | toString)) -}}
 {{- with $r.argocd.project -}}
 {{- $args = concat $args (list "--argocd-project" (toString .)) -}}
 {{- end -}}
