@@ -5,7 +5,9 @@ HTTPS on loopback with the certificate given. It answers as the API server does:
 - server-side apply of a Secret: `PATCH /api/v1/namespaces/<ns>/secrets/<name>?fieldManager=...`
   with `Content-Type: application/apply-patch+yaml` creates the Secret (201, the object back) or
   merges the fields sent into the one there (200): maps merged key by key, anything else
-  replaced, every field it does not send kept, as a lone field manager's apply does;
+  replaced, every field it does not send kept, as a lone field manager's apply does; a
+  `metadata.uid` or `metadata.resourceVersion` sent is a precondition, a 409 Conflict when
+  the Secret there differs (or is not there: nothing is created);
 - `GET` of a Secret (404 when there is none);
 - the namespaces: `GET /api/v1/namespaces`, with `labelSelector` (kubectl's syntax: k=v, k==v,
   k!=v, k in (a,b), k notin (a), k, !k, joined by commas) and `limit`/`continue` pages, each
@@ -314,6 +316,13 @@ class Api(http.server.BaseHTTPRequestHandler):
         if not isinstance(applied, dict):
             return status(400, "BadRequest", "error decoding YAML")
         existing = secrets.get((namespace, name))
+        sent = applied.get("metadata") or {}
+        for field in ("uid", "resourceVersion"):
+            if field in sent and (existing is None or existing["metadata"].get(field) != sent[field]):
+                return status(409, "Conflict",
+                              f'Operation cannot be fulfilled on secrets "{name}": the object has been modified; '
+                              f"please apply your changes to the latest version and try again",
+                              {"name": name, "kind": "secrets"})
         if existing is None:
             secret = copy.deepcopy(applied)
             secret.setdefault("metadata", {}).update({"uid": str(uuid.uuid4()), "resourceVersion": next_version()})
