@@ -158,33 +158,41 @@ pub enum Error {
     #[error("ecr-login: {file}: {problem}")]
     KubeConfig { file: String, problem: String },
 
-    /// The Kubernetes API server could not be reached for one namespace (connection, TLS,
-    /// a broken answer); the other namespaces are still tried.
-    #[error(
-        "ecr-login: namespace {namespace}: cannot reach the Kubernetes API at {server}: {cause}"
-    )]
+    /// The Kubernetes API server could not be reached for one object (connection, TLS, a
+    /// broken answer); the others are still tried. `place` says which: `namespace team`,
+    /// `namespace team: serviceaccount/ci`, `listing namespaces`.
+    #[error("ecr-login: {place}: cannot reach the Kubernetes API at {server}: {cause}")]
     KubeUnreachable {
-        namespace: String,
+        place: String,
         server: String,
         cause: String,
     },
 
-    /// The API server did not answer for one namespace before the deadline.
-    #[error("ecr-login: namespace {namespace}: no answer from the Kubernetes API at {server} within {}; check the network or raise AWS_ECR_TIMEOUT", humantime::format_duration(*.after))]
+    /// The API server did not answer for one object before the deadline.
+    #[error("ecr-login: {place}: no answer from the Kubernetes API at {server} within {}; check the network or raise AWS_ECR_TIMEOUT", humantime::format_duration(*.after))]
     KubeTimedOut {
-        namespace: String,
+        place: String,
         server: String,
         after: Duration,
     },
 
-    /// The API server refused the Secret in one namespace (RBAC, a missing namespace, bad
-    /// credentials): the hint says what to grant or fix.
-    #[error("ecr-login: namespace {namespace}: HTTP {status}: {hint}: {message}")]
+    /// The API server refused a request (RBAC, a missing namespace, bad credentials): the
+    /// hint says what to grant or fix.
+    #[error("ecr-login: {place}: HTTP {status}: {hint}: {message}")]
     KubeRefused {
-        namespace: String,
+        place: String,
         status: u16,
         hint: String,
         message: String,
+    },
+
+    /// An object the command changes but never creates is not there.
+    #[error("ecr-login: {place}: {object} does not exist{why}")]
+    KubeMissing {
+        place: String,
+        object: String,
+        /// Empty, or `; ` and why it is not created.
+        why: String,
     },
 }
 

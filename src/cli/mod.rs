@@ -30,7 +30,6 @@ use crate::docker::auths;
 use crate::env::Env;
 use crate::error::Error;
 use crate::escape::escape_controls;
-use crate::kubernetes::api;
 use crate::kubernetes::kubelet;
 use crate::kubernetes::provider_config::{self, ConfigOptions};
 use crate::settings::Settings;
@@ -79,6 +78,7 @@ pub fn main() -> ExitCode {
             registry,
             region,
             public,
+            with_username,
         } => command_reply(with_settings(&env, |settings| {
             let target = match (registry, region, public) {
                 (Some(registry), _, _) => settings.config.resolve(&registry)?,
@@ -88,7 +88,11 @@ pub fn main() -> ExitCode {
                     .resolve(crate::core::registry::PUBLIC_HOST)?,
             };
             let token = auth::for_target(&target, &env, settings)?;
-            Ok(format!("{}\n", token.password.expose()))
+            Ok(if with_username {
+                format!("{}:{}\n", token.username, token.password.expose())
+            } else {
+                format!("{}\n", token.password.expose())
+            })
         })),
         Command::Dockerconfig { registries } => command_reply(with_settings(&env, |settings| {
             let tokens = auths::tokens(&registries, &env, settings)?;
@@ -107,29 +111,10 @@ pub fn main() -> ExitCode {
             write_stdout(report.text());
             exit_code(ok)
         }
-        Command::KubeSecret {
-            registries,
-            name,
-            namespaces,
-            secret_type,
-            apply,
-            kubeconfig,
-            context,
-            exit_zero,
-        } => {
-            let request = kube_secret::Request {
-                registries: &registries,
-                name: &name,
-                namespaces: &namespaces,
-                kind: secret_type.into(),
-            };
-            let apply = apply.then_some(api::Options {
-                kubeconfig,
-                context,
-            });
-            let code = kube_secret::run(&request, apply.as_ref(), &env);
-            if exit_zero { ExitCode::SUCCESS } else { code }
-        }
+        Command::KubeSecret(args) => match args.into_request() {
+            Ok(request) => kube_secret::run(&request, &env),
+            Err(message) => usage_line(&message),
+        },
         Command::KubeletPlugin => kubelet_plugin(&env),
         Command::InstallKubeletPlugin {
             bin_dir,
@@ -247,6 +232,14 @@ fn usage_error(error: &clap::Error, args: &[OsString]) -> ExitCode {
         return reply(protocol::unknown_action(&args[1].to_string_lossy()));
     }
     // Printing help into a closed pipe is not worth a panic.
+    let _ = error.print();
+    ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
+}
+
+/// A usage error found after parsing (flags that contradict each other): one line, clap's
+/// shape and exit code, before anything is fetched or written.
+fn usage_line(message: &str) -> ExitCode {
+    let error = clap::Error::raw(ErrorKind::ArgumentConflict, format!("{message}\n"));
     let _ = error.print();
     ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
 }

@@ -1,8 +1,10 @@
 //! A stand-in for the Kubernetes API server: TLS on loopback with a test CA, recording every
-//! request and answering server-side apply as the real one does (the applied Secret, or a
-//! `Status` body for 401, 403, 404 and 409).
+//! request, and answering from a small store of namespaces, Secrets and service accounts as
+//! the real one does (`objects.rs`): server-side apply, JSON patches, reads, lists with label
+//! selectors and pages, and `Status` bodies for 401, 403, 404, 409 and 422.
 
-use std::collections::HashSet;
+mod objects;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -78,6 +80,24 @@ impl Seen {
         serde_json::from_str(&self.body).unwrap()
     }
 
+    /// The path, without the query.
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or_default()
+    }
+
+    /// The decoded value of the query parameter `name`.
+    pub fn query(&self, name: &str) -> Option<String> {
+        let (_, query) = self.target.split_once('?')?;
+        query.split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            (k == name).then(|| {
+                percent_encoding::percent_decode_str(v)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+        })
+    }
+
     /// The namespace in `/api/v1/namespaces/{ns}/secrets/{name}`.
     pub fn namespace(&self) -> &str {
         self.target.split('/').nth(4).unwrap_or_default()
@@ -87,7 +107,10 @@ impl Seen {
 pub struct ApiServer {
     pub url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
+    store: Arc<Mutex<objects::Store>>,
 }
+
+pub use objects::Race;
 
 /// What the stand-in accepts as credentials.
 #[derive(Debug, Clone)]
@@ -98,7 +121,8 @@ pub enum Expect {
 
 impl ApiServer {
     /// Serves for at most a minute. Namespace `locked` refuses (RBAC), `gone` does not exist,
-    /// `busy` answers 409; others create the Secret, then update it.
+    /// `busy` answers 409 to every write; any other namespace takes writes, whether or not
+    /// it is one of those [`ApiServer::add_namespace`] lists.
     pub fn start(pki: &Pki, expect: Expect) -> ApiServer {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
@@ -131,7 +155,8 @@ impl ApiServer {
         listener.set_nonblocking(true).unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let recorded = seen.clone();
-        let created = Arc::new(Mutex::new(HashSet::new()));
+        let store = Arc::new(Mutex::new(objects::Store::default()));
+        let shared = store.clone();
         std::thread::spawn(move || {
             let deadline = Instant::now() + Duration::from_secs(60);
             while Instant::now() < deadline {
@@ -139,10 +164,10 @@ impl ApiServer {
                     std::thread::sleep(Duration::from_millis(10));
                     continue;
                 };
-                let (config, recorded, created, expect) = (
+                let (config, recorded, store, expect) = (
                     config.clone(),
                     recorded.clone(),
-                    created.clone(),
+                    shared.clone(),
                     expect.clone(),
                 );
                 std::thread::spawn(move || {
@@ -156,7 +181,13 @@ impl ApiServer {
                         return;
                     };
                     request.client_cert = tls.conn.peer_certificates().is_some();
-                    let (status, body) = answer(&request, &expect, &created);
+                    let (status, body) = if let Expect::Bearer(token) = &expect
+                        && request.header("authorization") != Some(&format!("Bearer {token}"))
+                    {
+                        objects::status(401, "Unauthorized", "Unauthorized", json!({}))
+                    } else {
+                        store.lock().unwrap().answer(&request)
+                    };
                     recorded.lock().unwrap().push(request);
                     let reply = format!(
                         "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -169,11 +200,56 @@ impl ApiServer {
                 });
             }
         });
-        ApiServer { url, seen }
+        ApiServer { url, seen, store }
     }
 
     pub fn requests(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
+    }
+
+    /// Adds a namespace to those the server lists, with `labels`.
+    pub fn add_namespace(&self, name: &str, labels: &[(&str, &str)]) {
+        self.store.lock().unwrap().add_namespace(name, labels);
+    }
+
+    /// Marks a listed namespace as being deleted.
+    pub fn terminate_namespace(&self, name: &str) {
+        self.store.lock().unwrap().terminate_namespace(name);
+    }
+
+    /// Refuses to list namespaces (RBAC), as for a Role without a ClusterRole.
+    pub fn forbid_namespace_list(&self) {
+        self.store.lock().unwrap().forbid_namespace_list = true;
+    }
+
+    /// Stores `secret` (a Secret object as someone else wrote it) in its namespace, with a
+    /// uid and resourceVersion; returns it as stored.
+    pub fn put_secret(&self, secret: Value) -> Value {
+        self.store.lock().unwrap().put_secret(secret)
+    }
+
+    /// The Secret `namespace`/`name` as stored.
+    pub fn secret(&self, namespace: &str, name: &str) -> Option<Value> {
+        self.store.lock().unwrap().secret(namespace, name)
+    }
+
+    /// Stores a service account holding `image_pull_secrets` (null for none).
+    pub fn put_service_account(&self, namespace: &str, name: &str, image_pull_secrets: Value) {
+        self.store
+            .lock()
+            .unwrap()
+            .put_service_account(namespace, name, image_pull_secrets);
+    }
+
+    /// The service account `namespace`/`name` as stored.
+    pub fn service_account(&self, namespace: &str, name: &str) -> Option<Value> {
+        self.store.lock().unwrap().service_account(namespace, name)
+    }
+
+    /// Makes someone else change the Secret `namespace`/`name` right after the next time
+    /// it is read, before whatever the reader does next.
+    pub fn race_after_read(&self, namespace: &str, name: &str, race: Race) {
+        self.store.lock().unwrap().race_after_read(namespace, name, race);
     }
 }
 
@@ -209,62 +285,4 @@ fn read_request(stream: &mut impl Read) -> Option<Seen> {
         body: String::from_utf8_lossy(&body).into_owned(),
         client_cert: false,
     })
-}
-
-fn status(code: u16, reason: &str, message: &str, details: Value) -> (u16, String) {
-    let body = json!({
-        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-        "message": message, "reason": reason, "details": details, "code": code,
-    });
-    (code, body.to_string())
-}
-
-fn answer(request: &Seen, expect: &Expect, created: &Mutex<HashSet<String>>) -> (u16, String) {
-    if let Expect::Bearer(token) = expect
-        && request.header("authorization") != Some(&format!("Bearer {token}"))
-    {
-        return status(401, "Unauthorized", "Unauthorized", json!({}));
-    }
-    let namespace = request.namespace().to_owned();
-    let name = request
-        .target
-        .split('/')
-        .nth(6)
-        .and_then(|n| n.split('?').next())
-        .unwrap_or_default()
-        .to_owned();
-    match namespace.as_str() {
-        "locked" => status(
-            403,
-            "Forbidden",
-            &format!(
-                "secrets \"{name}\" is forbidden: User \"system:serviceaccount:ci:ecr-login\" cannot patch resource \"secrets\" in API group \"\" in the namespace \"locked\""
-            ),
-            json!({"name": name, "kind": "secrets"}),
-        ),
-        "gone" => status(
-            404,
-            "NotFound",
-            "namespaces \"gone\" not found",
-            json!({"name": "gone", "kind": "namespaces"}),
-        ),
-        "busy" => status(
-            409,
-            "Conflict",
-            &format!(
-                "Operation cannot be fulfilled on secrets \"{name}\": the object has been modified; please apply your changes to the latest version and try again"
-            ),
-            json!({"name": name, "kind": "secrets"}),
-        ),
-        _ => {
-            let mut secret: Value = serde_json::from_str(&request.body).unwrap_or_default();
-            secret["metadata"]["uid"] = "8d2f0c1e-0000-4000-8000-000000000001".into();
-            secret["metadata"]["resourceVersion"] = "1234".into();
-            let first = created
-                .lock()
-                .unwrap()
-                .insert(format!("{namespace}/{name}"));
-            (if first { 201 } else { 200 }, secret.to_string())
-        }
-    }
 }

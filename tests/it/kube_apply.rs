@@ -9,12 +9,12 @@ use serde_json::Value;
 use crate::kube_api::{ApiServer, Expect, Pki, Seen};
 use crate::support::*;
 
-const KUBE_TOKEN: &str = "kube-token-Zq9vXw2";
+pub const KUBE_TOKEN: &str = "kube-token-Zq9vXw2";
 const SA_TOKEN: &str = "sa-token-Pf3kLm8";
-const PASSWORD: &str = "ecr-pw-Hd7sQ1";
+pub const PASSWORD: &str = "ecr-pw-Hd7sQ1";
 
 /// A kubeconfig for `server` with the CA in a file beside it and `user` (YAML flow map).
-fn kubeconfig(dir: &Path, server: &str, ca_pem: &str, user: &str) -> PathBuf {
+pub fn kubeconfig(dir: &Path, server: &str, ca_pem: &str, user: &str) -> PathBuf {
     std::fs::write(dir.join("ca.pem"), ca_pem).unwrap();
     let path = dir.join("kubeconfig");
     std::fs::write(
@@ -44,7 +44,7 @@ users:
     path
 }
 
-fn ecr_sandbox(mock: &EcrMock) -> Sandbox {
+pub fn ecr_sandbox(mock: &EcrMock) -> Sandbox {
     mock.ecr(json_reply(ecr_reply(PASSWORD, 43_200)));
     Sandbox::new()
         .static_keys()
@@ -52,7 +52,7 @@ fn ecr_sandbox(mock: &EcrMock) -> Sandbox {
         .env("AWS_ECR_LOG", "debug")
 }
 
-fn token_user() -> String {
+pub fn token_user() -> String {
     format!("{{token: {KUBE_TOKEN}}}")
 }
 
@@ -66,18 +66,18 @@ fn client_cert_user(pki: &Pki) -> String {
 
 /// An API server stand-in that accepts `expect`, the ECR mock behind the sandbox, and a
 /// kubeconfig for that server, whose user is what `user` makes of the certificates.
-struct Cluster {
-    pki: Pki,
-    api: ApiServer,
-    mock: EcrMock,
-    sandbox: Sandbox,
+pub struct Cluster {
+    pub pki: Pki,
+    pub api: ApiServer,
+    pub mock: EcrMock,
+    pub sandbox: Sandbox,
     /// Holds the kubeconfig and its CA file for as long as the cluster lives.
     _dir: tempfile::TempDir,
-    config: PathBuf,
+    pub config: PathBuf,
 }
 
 impl Cluster {
-    fn start(expect: Expect, user: impl FnOnce(&Pki) -> String) -> Cluster {
+    pub fn start(expect: Expect, user: impl FnOnce(&Pki) -> String) -> Cluster {
         let pki = Pki::new();
         let api = ApiServer::start(&pki, expect);
         let mock = EcrMock::start();
@@ -96,7 +96,7 @@ impl Cluster {
 }
 
 /// The request shapes of a server-side apply.
-fn assert_apply_shape(request: &Seen, namespace: &str, name: &str) {
+pub fn assert_apply_shape(request: &Seen, namespace: &str, name: &str) {
     assert_eq!(request.method, "PATCH");
     assert_eq!(
         request.target,
@@ -111,7 +111,7 @@ fn assert_apply_shape(request: &Seen, namespace: &str, name: &str) {
     assert_secret(&request.json(), name, namespace);
 }
 
-fn assert_no_secret(run: &Run) {
+pub fn assert_no_secret(run: &Run) {
     for secret in [
         KUBE_TOKEN,
         SA_TOKEN,

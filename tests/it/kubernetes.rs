@@ -301,7 +301,7 @@ fn kube_secret_basic_auth_for_fleet() {
         ],
         "",
     );
-    assert_eq!((two.code, two.stdout.as_str()), (1, ""));
+    assert_eq!((two.code, two.stdout.as_str()), (2, ""));
     let bad_name = sandbox.run(&["kube-secret", HOST, "--name", "Not_Valid"], "");
     assert_eq!(bad_name.code, 1);
     assert!(

@@ -12,6 +12,7 @@ mod completions;
 #[cfg(unix)]
 mod fallback;
 mod get;
+mod gitops;
 mod kube_api;
 mod kube_apply;
 mod kubernetes;

@@ -5,16 +5,17 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;
 
 use super::protocol::Verb;
 
+mod kube;
 mod provider;
 
 use crate::NAME;
-use crate::kubernetes::kube_secret::SecretType;
 use crate::kubernetes::provider_config;
+pub use kube::KubeSecretArgs;
 pub use provider::{PROVIDER_HELP, ProviderRun, provider_run};
 
 const ABOUT: &str = "Docker credential helper for Amazon ECR and ECR Public";
@@ -104,7 +105,9 @@ Examples:
     | helm registry login --username AWS --password-stdin 123456789012.dkr.ecr.eu-west-1.amazonaws.com
   docker-credential-ecr-login password --region eu-west-1 \\
     | docker login --username AWS --password-stdin 123456789012.dkr.ecr.eu-west-1.amazonaws.com
-  docker-credential-ecr-login password --public | oras login -u AWS --password-stdin public.ecr.aws")]
+  docker-credential-ecr-login password --public | oras login -u AWS --password-stdin public.ecr.aws
+  # Argo CD Image Updater's ext: credentials (a script that prints user:password)
+  docker-credential-ecr-login password --with-username 123456789012.dkr.ecr.eu-west-1.amazonaws.com")]
     #[command(group(clap::ArgGroup::new("which").required(true).args(["registry", "region", "public"])))]
     Password {
         /// Registry host (or a configured alias).
@@ -115,6 +118,10 @@ Examples:
         /// The token for ECR Public (public.ecr.aws), whose API is in us-east-1.
         #[arg(long)]
         public: bool,
+        /// Print AWS:<password>, the user name and the password on one line, as Argo CD
+        /// Image Updater's ext: credentials read them.
+        #[arg(long)]
+        with_username: bool,
     },
     /// Print a docker config.json ({"auths": ...}) holding the registries' credentials.
     #[command(after_help = "\
@@ -158,55 +165,10 @@ Example:
         /// Registry host (or a configured alias).
         registry: String,
     },
-    /// Print a Kubernetes Secret manifest with the registries' credentials, or write it to the
-    /// cluster with --apply.
-    #[command(after_help = "\
-With --apply the Secret is written by server-side apply (field manager
-docker-credential-ecr-login) to each --namespace, one result line per namespace; a namespace
-that refuses is named on stderr with the cause, the others are still written, and the exit
-code is 1 (0 with --exit-zero). Credentials: --kubeconfig, else KUBECONFIG, else ~/.kube/config, else the pod's
-service account. The Role needs create and patch on secrets.
-
-Examples:
-  # imagePullSecrets, Flux ImageRepository.spec.secretRef
-  docker-credential-ecr-login kube-secret 123456789012.dkr.ecr.eu-west-1.amazonaws.com \\
-    --name ecr-pull --namespace flux-system | kubectl apply -f -
-  # Rancher Fleet helmSecretName
-  docker-credential-ecr-login kube-secret 123456789012.dkr.ecr.eu-west-1.amazonaws.com \\
-    --name ecr-helm --namespace fleet-local --type basic-auth | kubectl apply -f -
-  # no kubectl: write it to two namespaces (in a pod: with its service account)
-  docker-credential-ecr-login kube-secret 123456789012.dkr.ecr.eu-west-1.amazonaws.com \\
-    --name ecr-pull --namespace flux-system --namespace apps --apply")]
-    KubeSecret {
-        /// Registry hosts (or configured aliases); one for --type basic-auth.
-        #[arg(required = true)]
-        registries: Vec<String>,
-        /// The Secret's name.
-        #[arg(long)]
-        name: String,
-        /// The Secret's namespace; repeat for several [default: the context's namespace
-        /// (with --apply), else kubectl's current namespace].
-        #[arg(long = "namespace", value_name = "NAMESPACE")]
-        namespaces: Vec<String>,
-        /// dockerconfigjson for image pulls and Flux; basic-auth (username/password) for Fleet.
-        #[arg(long = "type", value_enum, default_value = "dockerconfigjson")]
-        secret_type: SecretTypeArg,
-        /// Write the Secret to the cluster (server-side apply) instead of printing it.
-        #[arg(long)]
-        apply: bool,
-        /// Kubeconfig file for --apply [default: $KUBECONFIG, else ~/.kube/config, else the
-        /// pod's service account].
-        #[arg(long, value_name = "PATH", requires = "apply")]
-        kubeconfig: Option<PathBuf>,
-        /// Kubeconfig context for --apply [default: current-context].
-        #[arg(long, value_name = "NAME", requires = "apply", value_hint = clap::ValueHint::Other)]
-        context: Option<String>,
-        /// With --apply, exit 0 even when the token or a namespace fails, each failure still
-        /// on stderr: for a first run at install time (a Helm hook), which must not fail the
-        /// release while the pod's AWS identity is not set up yet.
-        #[arg(long, requires = "apply")]
-        exit_zero: bool,
-    },
+    /// Print a Kubernetes Secret manifest with the registries' credentials (a pull Secret, or
+    /// Fleet's or Argo CD's), or write it to the cluster with --apply.
+    #[command(after_help = kube::HELP)]
+    KubeSecret(KubeSecretArgs),
     /// Kubelet image credential provider: answer a CredentialProviderRequest on stdin.
     #[command(after_help = "\
 The kubelet runs this, as ecr-credential-provider or with this argument; install-kubelet-plugin
@@ -270,24 +232,6 @@ Example:
 /// The clap command, for completions, the man page and their tests.
 pub fn command() -> clap::Command {
     Cli::command()
-}
-
-/// The Secret types, as `--type` spells them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SecretTypeArg {
-    /// `kubernetes.io/dockerconfigjson`: imagePullSecrets, Flux.
-    Dockerconfigjson,
-    /// `kubernetes.io/basic-auth` with `username`/`password`: Fleet's `helmSecretName`.
-    BasicAuth,
-}
-
-impl From<SecretTypeArg> for SecretType {
-    fn from(arg: SecretTypeArg) -> SecretType {
-        match arg {
-            SecretTypeArg::Dockerconfigjson => SecretType::Dockerconfigjson,
-            SecretTypeArg::BasicAuth => SecretType::BasicAuth,
-        }
-    }
 }
 
 const INSTALL_HELP: &str = "\

@@ -1,9 +1,10 @@
-//! One server-side apply of a Secret: a PATCH over HTTPS (hyper 1, rustls with ring) and
-//! what the API server's answer means.
+//! The HTTPS transport to the API server (hyper 1, rustls with ring): where to connect, with
+//! which certificates and credentials, one request and its bounded answer.
 //!
-//! A connection per request keeps it simple; a refresher writes a handful of namespaces.
+//! A connection per request keeps it simple; a refresher makes a few requests per namespace.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
@@ -11,17 +12,13 @@ use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use crate::error::Error;
-use crate::escape::one_line;
 use crate::secret::Secret;
 
-/// The field manager of server-side apply: our fields, whoever else manages the Secret.
-pub const FIELD_MANAGER: &str = crate::NAME;
-
-/// Bound on an answer: a Secret or a Status is a few KiB.
-const MAX_ANSWER_BYTES: usize = 1 << 20;
+/// Bound on an answer: a Secret, a Status or a page of a list is at most a few hundred KiB.
+const MAX_ANSWER_BYTES: usize = 4 << 20;
 
 /// Where to connect and with what.
 #[derive(Debug)]
@@ -32,13 +29,6 @@ pub struct Endpoint {
     pub base_path: String,
     pub server_name: ServerName<'static>,
     pub tls: Arc<rustls::ClientConfig>,
-}
-
-/// What the server did with our apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applied {
-    Created,
-    Updated,
 }
 
 impl Endpoint {
@@ -151,71 +141,124 @@ pub fn tls_config(
     Ok(Arc::new(config))
 }
 
-/// PATCHes `body` (the Secret as JSON, which is YAML) to `namespace`/`name`. The caller
-/// bounds the time; `server` names the API server in messages.
-pub async fn apply(
-    endpoint: &Endpoint,
-    bearer: Option<&Secret>,
-    namespace: &str,
-    name: &str,
-    body: Vec<u8>,
-    server: &str,
-) -> Result<Applied, Error> {
-    let unreachable = |cause: String| Error::KubeUnreachable {
-        namespace: namespace.to_owned(),
-        server: server.to_owned(),
-        cause,
-    };
-    let tcp = tokio::net::TcpStream::connect((endpoint.host.as_str(), endpoint.port))
-        .await
-        .map_err(|e| unreachable(e.to_string()))?;
-    let tls = tokio_rustls::TlsConnector::from(endpoint.tls.clone())
-        .connect(endpoint.server_name.clone(), tcp)
-        .await
-        .map_err(|e| unreachable(format!("TLS: {e}")))?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
-        .await
-        .map_err(|e| unreachable(e.to_string()))?;
-    tokio::spawn(connection);
-    let path = format!(
-        "{}/api/v1/namespaces/{namespace}/secrets/{name}?fieldManager={FIELD_MANAGER}&force=true",
-        endpoint.base_path
-    );
-    let mut request = Request::builder()
-        .method(Method::PATCH)
-        .uri(path)
-        .header(hyper::header::HOST, host_header(endpoint))
-        .header(hyper::header::CONTENT_TYPE, "application/apply-patch+yaml")
-        .header(hyper::header::ACCEPT, "application/json")
-        .header(
-            hyper::header::USER_AGENT,
-            concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")),
-        );
-    if let Some(token) = bearer {
-        let mut value = hyper::header::HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-            .map_err(|_| unreachable("the token is not a valid header value".into()))?;
-        value.set_sensitive(true);
-        request = request.header(hyper::header::AUTHORIZATION, value);
+/// The API server, the credentials we present, and the deadline every request ends by.
+pub struct Api<'a> {
+    pub endpoint: &'a Endpoint,
+    pub bearer: Option<&'a Secret>,
+    /// The server's URL, for messages.
+    pub server: &'a str,
+    pub deadline: Instant,
+    /// The bound the deadline came from, for messages.
+    pub timeout: Duration,
+}
+
+/// The API server's answer.
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Bytes,
+}
+
+impl Api<'_> {
+    /// `method` on `path` (from `/api/...`, the query already encoded) with an optional
+    /// body of `content_type`; `place` names what is being done in errors.
+    pub async fn send(
+        &self,
+        place: &str,
+        method: Method,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<Answer, Error> {
+        tokio::time::timeout_at(self.deadline.into(), self.exchange(method, path, body))
+            .await
+            .unwrap_or_else(|_| Err(Timeout))
+            .map_err(|failure| match failure {
+                Timeout => Error::KubeTimedOut {
+                    place: place.to_owned(),
+                    server: self.server.to_owned(),
+                    after: self.timeout,
+                },
+                Failure::Unreachable(cause) => Error::KubeUnreachable {
+                    place: place.to_owned(),
+                    server: self.server.to_owned(),
+                    cause,
+                },
+            })
     }
-    let request = request
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|e| unreachable(e.to_string()))?;
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|e| unreachable(e.to_string()))?;
-    let status = response.status();
-    let answer = Limited::new(response.into_body(), MAX_ANSWER_BYTES)
-        .collect()
-        .await
-        .map_err(|e| unreachable(format!("reading the answer: {e}")))?
-        .to_bytes();
-    match status {
-        StatusCode::CREATED => Ok(Applied::Created),
-        s if s.is_success() => Ok(Applied::Updated),
-        s => Err(refusal(namespace, s.as_u16(), &answer)),
+
+    /// The answer's body as `T`, for a success; a body that is not one is a broken answer.
+    pub fn parse<T: DeserializeOwned>(&self, place: &str, answer: &Answer) -> Result<T, Error> {
+        serde_json::from_slice(&answer.body).map_err(|e| Error::KubeUnreachable {
+            place: place.to_owned(),
+            server: self.server.to_owned(),
+            cause: format!("unreadable answer: {e}"),
+        })
+    }
+
+    async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<Answer, Failure> {
+        let endpoint = self.endpoint;
+        let unreachable = Failure::Unreachable;
+        let tcp = tokio::net::TcpStream::connect((endpoint.host.as_str(), endpoint.port))
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
+        let tls = tokio_rustls::TlsConnector::from(endpoint.tls.clone())
+            .connect(endpoint.server_name.clone(), tcp)
+            .await
+            .map_err(|e| unreachable(format!("TLS: {e}")))?;
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
+        tokio::spawn(connection);
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", endpoint.base_path))
+            .header(hyper::header::HOST, host_header(endpoint))
+            .header(hyper::header::ACCEPT, "application/json")
+            .header(
+                hyper::header::USER_AGENT,
+                concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")),
+            );
+        if let Some(token) = self.bearer {
+            let mut value =
+                hyper::header::HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+                    .map_err(|_| unreachable("the token is not a valid header value".into()))?;
+            value.set_sensitive(true);
+            request = request.header(hyper::header::AUTHORIZATION, value);
+        }
+        let body = match body {
+            Some((content_type, body)) => {
+                request = request.header(hyper::header::CONTENT_TYPE, content_type);
+                Bytes::from(body)
+            }
+            None => Bytes::new(),
+        };
+        let request = request
+            .body(Full::new(body))
+            .map_err(|e| unreachable(e.to_string()))?;
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
+        let status = response.status();
+        let body = Limited::new(response.into_body(), MAX_ANSWER_BYTES)
+            .collect()
+            .await
+            .map_err(|e| unreachable(format!("reading the answer: {e}")))?
+            .to_bytes();
+        Ok(Answer { status, body })
     }
 }
+
+/// Why a request got no answer.
+enum Failure {
+    Timeout,
+    Unreachable(String),
+}
+use Failure::Timeout;
 
 fn host_header(endpoint: &Endpoint) -> String {
     let host = if endpoint.host.contains(':') {
@@ -228,65 +271,6 @@ fn host_header(endpoint: &Endpoint) -> String {
     } else {
         format!("{host}:{}", endpoint.port)
     }
-}
-
-/// A Kubernetes `Status` body, as far as we read it.
-#[derive(Debug, Default, Deserialize)]
-struct Status {
-    #[serde(default)]
-    message: String,
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    details: Details,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct Details {
-    #[serde(default)]
-    kind: String,
-}
-
-/// What a refusal means, for the person who fixes it.
-fn refusal(namespace: &str, status: u16, body: &[u8]) -> Error {
-    let parsed: Status = serde_json::from_slice(body).unwrap_or_default();
-    let message = if parsed.message.is_empty() {
-        let text = String::from_utf8_lossy(body);
-        one_line(&text.chars().take(200).collect::<String>())
-    } else {
-        one_line(&parsed.message)
-    };
-    let hint = match status {
-        401 => "the API server did not accept the credentials: the token or certificate is expired or wrong".to_owned(),
-        403 => match lacked_permission(&message) {
-            Some((verb, resource)) => format!(
-                "lacks RBAC permission to {verb} {resource}; a Role in namespace {namespace} must allow create and patch on secrets"
-            ),
-            None => "refused by the API server (RBAC, or an admission policy)".to_owned(),
-        },
-        404 if parsed.details.kind == "namespaces" => {
-            format!("namespace {namespace} does not exist")
-        }
-        404 => "not found: is the server URL right (and any path prefix)?".to_owned(),
-        409 => "conflict".to_owned(),
-        _ if parsed.reason.is_empty() => "refused".to_owned(),
-        _ => parsed.reason.clone(),
-    };
-    Error::KubeRefused {
-        namespace: namespace.to_owned(),
-        status,
-        hint,
-        message,
-    }
-}
-
-/// The verb and resource from the authorizer's message: `... cannot patch resource "secrets"
-/// in API group "" in the namespace "team"`.
-fn lacked_permission(message: &str) -> Option<(String, String)> {
-    let after = message.split(" cannot ").nth(1)?;
-    let (verb, rest) = after.split_once(" resource \"")?;
-    let (resource, _) = rest.split_once('"')?;
-    (!verb.contains(' ')).then(|| (verb.to_owned(), resource.to_owned()))
 }
 
 #[cfg(test)]
@@ -354,27 +338,6 @@ mod tests {
         ] {
             assert_eq!(strip_userinfo(url), (stripped.to_owned(), had), "{url}");
         }
-    }
-
-    #[test]
-    fn refusals_say_what_is_missing() {
-        let forbidden = br#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"secrets \"ecr-pull\" is forbidden: User \"system:serviceaccount:ci:ecr\" cannot patch resource \"secrets\" in API group \"\" in the namespace \"team\"","reason":"Forbidden","details":{"name":"ecr-pull","kind":"secrets"},"code":403}"#;
-        let text = refusal("team", 403, forbidden).to_string();
-        assert!(text.contains("namespace team"), "{text}");
-        assert!(text.contains("HTTP 403"), "{text}");
-        assert!(
-            text.contains("lacks RBAC permission to patch secrets"),
-            "{text}"
-        );
-        let missing = br#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"namespaces \"gone\" not found","reason":"NotFound","details":{"name":"gone","kind":"namespaces"},"code":404}"#;
-        let text = refusal("gone", 404, missing).to_string();
-        assert!(text.contains("namespace gone does not exist"), "{text}");
-        let text = refusal("x", 502, b"<html>\nbad gateway</html>").to_string();
-        assert!(
-            text.contains("HTTP 502") && text.contains("<html> bad gateway"),
-            "{text}"
-        );
-        assert_eq!(text.lines().count(), 1);
     }
 
     #[test]
