@@ -345,7 +345,7 @@ def cluster_wide(values):
     """Whether the cluster chooses the refresher's namespaces: then, and only then, its RBAC is
     cluster-wide."""
     r = values["refresher"]
-    return r["enabled"] and (r["allNamespaces"] is True or bool(r["namespaceSelector"]))
+    return r["enabled"] and (r.get("allNamespaces") is True or bool(r.get("namespaceSelector")))
 
 
 def check_common(name, text, docs, namespace, values):
