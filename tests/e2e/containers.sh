@@ -274,22 +274,23 @@ PY
     }
     : >"$work/kube-requests.log"
     if "${every[@]}" "${every_args[@]}" >"$work/every.out" 2>"$work/every.err" && [ ! -s "$work/every.err" ] &&
-        check_every_run "$work/every.out" flux-system:applied default:created apps:created \
-            -- flux-system:patched default:patched apps:patched >"$work/out" 2>&1; then
+        check_every_run "$work/every.out" flux-system:applied default:created apps:created argocd:created \
+            -- flux-system:patched default:patched apps:patched argocd:patched >"$work/out" 2>&1; then
         pass "kube-secret --apply --all-namespaces in a container (${every_args[*]}): the Secret in every namespace but kube-* and the terminating one, each default service account given it once, its own entries kept"
     else
-        fail "kube-secret --apply --all-namespaces: $(tail -3 "$work/every.err" "$work/every.out" "$work/out" 2>/dev/null)"
+        fail "kube-secret --apply --all-namespaces: $(cat "$work/every.err" "$work/every.out" "$work/out" 2>/dev/null | tail -n 5)"
     fi
     # A namespace made since: the next run finds it; no other service account is patched again.
     "$venv/bin/python" -c 'import json, sys; c = json.load(open(sys.argv[1])); c["namespaces"]["late"] = {}; json.dump(c, open(sys.argv[1], "w"))' \
         "$work/cluster.json"
     : >"$work/kube-requests.log"
     if "${every[@]}" "${every_args[@]}" >"$work/every.out" 2>"$work/every.err" && [ ! -s "$work/every.err" ] &&
-        check_every_run "$work/every.out" flux-system:applied default:applied apps:applied late:created \
-            -- flux-system:unchanged default:unchanged apps:unchanged late:patched >"$work/out" 2>&1; then
+        check_every_run "$work/every.out" flux-system:applied default:applied apps:applied argocd:applied \
+            late:created -- flux-system:unchanged default:unchanged apps:unchanged argocd:unchanged \
+            late:patched >"$work/out" 2>&1; then
         pass "run again after a namespace is made: it gets the Secret and its service account is patched, the others' unchanged"
     else
-        fail "kube-secret --apply --all-namespaces, the second run: $(tail -3 "$work/every.err" "$work/every.out" "$work/out" 2>/dev/null)"
+        fail "kube-secret --apply --all-namespaces, the second run: $(cat "$work/every.err" "$work/every.out" "$work/out" 2>/dev/null | tail -n 5)"
     fi
 
     # --- kube-secret --apply --password-only, as the chart renders it for Argo CD ---------------
@@ -334,7 +335,7 @@ assert now["type"] == before["type"], "its type changed"
 PY
         pass "kube-secret --apply --password-only in a container (${only_args[*]}): the Argo CD Secret's password alone, every other field kept"
     else
-        fail "kube-secret --apply --password-only: $(tail -3 "$work/only.out" "$work/out" 2>/dev/null)"
+        fail "kube-secret --apply --password-only: $(cat "$work/only.out" "$work/out" 2>/dev/null | tail -n 5)"
     fi
 
     # --- install-kubelet-plugin as the DaemonSet runs it ----------------------------------------
