@@ -34,3 +34,9 @@ render flux flux-system \
 render fleet fleet-local \
     "Set first, here or in the values file: your registry in the args of the CronJob and the
 #   Job, your IAM role in the ServiceAccount's eks.amazonaws.com/role-arn. Then:"
+render argocd argocd \
+    "Set first, here or in the values file: your registry in the args of the CronJob and the
+#   Job, your IAM role in the ServiceAccount's eks.amazonaws.com/role-arn. Then:"
+render all-namespaces kube-system \
+    "Set first, here or in the values file: your registries in the args of the CronJob and the
+#   Job, your IAM role in the ServiceAccount's eks.amazonaws.com/role-arn. Then:"

@@ -10,8 +10,9 @@ Usage: check.py BINARY REPO_ROOT HELM3 HELM4
   that (with the templates' own checks) refuses bad values with a message naming the value;
 - every rendering (the defaults, each ci/ file, each deploy/manifests values file), the same
   from both helms, checked like the old raw manifests were:
-  - kinds: ServiceAccount, DaemonSet, Role, RoleBinding, CronJob, Job only, nothing
-    cluster-wide, and no placeholder anywhere;
+  - kinds: ServiceAccount, DaemonSet, Role, RoleBinding, CronJob, Job only, and a
+    ClusterRole and ClusterRoleBinding only when the cluster chooses the refresher's
+    namespaces; no placeholder anywhere;
   - every container runs the chart's image with its entrypoint (no `command`, no shell, no
     kubectl); the first argument is one of the binary's commands and every flag is one its
     `--help` lists; an exec hook runs the image's binary the same way;
@@ -21,11 +22,15 @@ Usage: check.py BINARY REPO_ROOT HELM3 HELM4
     and config: what it writes is what the kubelet is told to read (the annotations, the
     hostPaths, the config's provider name, the binary's name), the node's files are kept, and
     its preStop hook (or the restore mode) puts them back;
-  - the refresher: Roles only, on `secrets` alone, `get`/`patch` only on the Secret it writes,
-    `create` alone where no name can apply; a Role and a RoleBinding for its ServiceAccount in
-    each namespace it writes and no other; the CronJob Forbid; the restricted pod security
-    standard; the AWS identity the values ask for; the first-run Job a post-install and
-    post-upgrade hook running the CronJob's command with --exit-zero;
+  - the refresher: kube-secret's arguments exactly those the values ask for, and accepted by
+    the binary (run with them, it gets past its usage checks to the cluster's config); its
+    RBAC rules exactly those its mode needs: `get`/`patch` only on the Secret it writes,
+    `create` alone where no name can apply and none with passwordOnly, service accounts by
+    name (every one: `list` too), listing namespaces in the ClusterRole alone; a Role and a
+    RoleBinding for its ServiceAccount in each namespace listed and no other, or a ClusterRole
+    and its binding (and no Role) when the cluster chooses the namespaces; the CronJob Forbid;
+    the restricted pod security standard; the AWS identity the values ask for; the first-run
+    Job a post-install and post-upgrade hook running the CronJob's command with --exit-zero;
 - hostile values (newlines, `---` documents, block scalars, flow syntax, `{{ }}`, null) at every
   value and the release's namespace: the schema refuses them wherever a name, path, ARN,
   schedule or image goes, and with the schema skipped each render is refused or holds nothing
@@ -66,7 +71,9 @@ DISTRIBUTIONS = {
             "/var/lib/rancher/credentialprovider/config.yaml", False),
     "custom": (None, None, False),
 }
-ALLOWED_KINDS = {"ServiceAccount", "DaemonSet", "Role", "RoleBinding", "CronJob", "Job"}
+ALLOWED_KINDS = {"ServiceAccount", "DaemonSet", "Role", "RoleBinding", "CronJob", "Job",
+                 "ClusterRole", "ClusterRoleBinding"}
+CLUSTER_KINDS = {"ClusterRole", "ClusterRoleBinding"}
 PLACEHOLDERS = re.compile(r"example\.invalid|replace-me|\bREPLACE\b|\bCHANGEME\b|\bTODO\b|\bFIXME\b")
 # The generated manifests: their release's namespace and the kinds each must hold, in order.
 GENERATED = {
@@ -74,6 +81,9 @@ GENERATED = {
     "flux": ("flux-system", ["ServiceAccount", "Role", "RoleBinding", "CronJob", "Job"]),
     "fleet": ("fleet-local", ["ServiceAccount", "Role", "Role", "RoleBinding", "RoleBinding",
                               "CronJob", "Job"]),
+    "argocd": ("argocd", ["ServiceAccount", "Role", "RoleBinding", "CronJob", "Job"]),
+    "all-namespaces": ("kube-system", ["ServiceAccount", "ClusterRole", "ClusterRoleBinding",
+                                       "CronJob", "Job"]),
 }
 
 failures = 0
@@ -191,9 +201,12 @@ def load(path):
 # --- lint ---------------------------------------------------------------------------------------
 ci_files = sorted(os.path.join(CHART, "ci", n) for n in os.listdir(os.path.join(CHART, "ci"))
                   if n.endswith("-values.yaml"))
-check({"flux-values.yaml", "fleet-values.yaml", "eks-values.yaml", "k3s-values.yaml"}
+check({"flux-values.yaml", "fleet-values.yaml", "eks-values.yaml", "k3s-values.yaml",
+       "argocd-values.yaml", "argocd-password-only-values.yaml", "all-namespaces-values.yaml",
+       "namespace-selector-values.yaml"}
       <= {os.path.basename(p) for p in ci_files},
-      f"ci/ has the Flux, Fleet, EKS and k3s values ({len(ci_files)} files)")
+      f"ci/ has the Flux, Fleet, Argo CD, all-namespaces, selector, EKS and k3s values "
+      f"({len(ci_files)} files)")
 for label, helm in HELMS.items():
     for values in [None] + ci_files:
         out = run([helm, "lint", "--strict", CHART] + ([] if values is None else ["--values", values]))
@@ -240,6 +253,36 @@ REFUSED = [
     (["refresher.enabled=true", "refresher.registries={a.example}",
       "refresher.aws.identity=none", "refresher.namespaces={Flux_System}"], "namespaces"),
 ]
+# The refresher's settings that do not go together, each refused naming the value to change
+# (the templates: a schema says this poorly), and settings the binary would refuse anyway.
+REFRESHER = ["refresher.enabled=true", "refresher.registries={a.example}", "refresher.aws.identity=none"]
+ARGO = REFRESHER + ["refresher.secret.type=argocd-repository"]
+REFUSED += [(REFRESHER + sets, named) for sets, named in [
+    (["refresher.allNamespaces=true", "refresher.namespaces={a}"], "refresher.namespaces"),
+    (["refresher.namespaceSelector=team", "refresher.namespaces={a}"], "refresher.namespaces"),
+    (["refresher.allNamespaces=true", "refresher.namespaceSelector=team"], "refresher.namespaceSelector"),
+    (["refresher.excludeNamespaces={kube-*}"], "refresher.excludeNamespaces"),
+    (["refresher.secret.passwordOnly=true"], "refresher.secret.passwordOnly"),
+    (["refresher.argocd.url=a.example"], "refresher.argocd.url"),
+    (["refresher.secret.type=basic-auth", "refresher.argocd.project=p"], "refresher.argocd.project"),
+    (["refresher.argocd.type=oci"], "refresher.argocd.type"),
+    (["refresher.secret.type=basic-auth", "refresher.serviceAccounts={default}"], "refresher.serviceAccounts"),
+    (["refresher.serviceAccounts={*,default}"], "serviceAccounts"),
+    (["refresher.allNamespaces=yes"], "allNamespaces"),
+    (["refresher.namespaceSelector=a in b"], "namespaceSelector"),
+    (["refresher.allNamespaces=true", "refresher.excludeNamespaces={*}"], "excludeNamespaces"),
+    # The Secret's own: helm 4 names the key alone.
+    (["refresher.secret.labels.app\\.kubernetes\\.io/managed-by=x"], "app.kubernetes.io/managed-by"),
+    (["refresher.secret.annotations.ecr-login\\.expires-at=x"], "ecr-login.expires-at"),
+]]
+REFUSED += [(ARGO + sets, named) for sets, named in [
+    (["refresher.registries={a.example,b.example}"], "one registry"),
+    (["refresher.secret.type=argocd-repo-creds", "refresher.registries={a.example,b.example}"], "one registry"),
+    (["refresher.argocd.url=b.example/charts"], "refresher.argocd.url"),
+    (["refresher.argocd.url=https://a.example"], "url"),
+    (["refresher.argocd.type=git"], "type"),
+    (["refresher.argocd.project=Platform"], "project"),
+]]
 # Refused by the schema and, with it skipped, by the templates: node paths root writes at, and
 # mirrors the installer would refuse on every node.
 PATHS_REFUSED = [
@@ -305,10 +348,21 @@ def expected_image(values):
     return f"{image['repository']}:{tag}" + (f"@{image['digest']}" if image["digest"] else "")
 
 
+def cluster_wide(values):
+    """Whether the cluster chooses the refresher's namespaces: then, and only then, its RBAC is
+    cluster-wide."""
+    r = values["refresher"]
+    return r["enabled"] and (r.get("allNamespaces") is True or bool(r.get("namespaceSelector")))
+
+
 def check_common(name, text, docs, namespace, values):
     kinds = [d["kind"] for d in docs]
-    check(set(kinds) <= ALLOWED_KINDS, f"{name}: kinds {sorted(set(kinds))}, nothing cluster-wide")
-    check(all(d["metadata"].get("namespace") for d in docs), f"{name}: every object is namespaced")
+    wide = cluster_wide(values)
+    check(set(kinds) <= ALLOWED_KINDS and (wide or not set(kinds) & CLUSTER_KINDS),
+          f"{name}: kinds {sorted(set(kinds))}, " + ("cluster-wide RBAC for the namespaces the cluster chooses"
+                                                     if wide else "nothing cluster-wide"))
+    check(all(bool(d["metadata"].get("namespace")) == (d["kind"] not in CLUSTER_KINDS) for d in docs),
+          f"{name}: every object is namespaced but the ClusterRole and its binding")
     found = PLACEHOLDERS.search(text)
     check(found is None, f"{name}: no placeholder" + (f" ({found.group(0)!r})" if found else ""))
     check(all(d["metadata"]["labels"].get("app.kubernetes.io/name") == chart["name"]
@@ -504,6 +558,119 @@ def check_pod_restricted(where, spec):
           "capability, RuntimeDefault seccomp, read-only, no volume)")
 
 
+def expected_args(r, namespace):
+    """kube-secret's arguments for the refresher's values, as the interface reads: one flag
+    and one value per item, in the order --help lists them."""
+    secret = r["secret"]
+    args = ["kube-secret", *r["registries"], "--name", secret["name"], "--type", secret["type"]]
+    if r["allNamespaces"] is True:
+        args += ["--all-namespaces"]
+    elif r["namespaceSelector"]:
+        args += ["--namespace-selector", r["namespaceSelector"]]
+    else:
+        for ns in r["namespaces"] or [namespace]:
+            args += ["--namespace", ns]
+    for flag, items in (("--exclude-namespace", r["excludeNamespaces"]),
+                        ("--service-account", r["serviceAccounts"])):
+        for item in items:
+            args += [flag, item]
+    for flag, pairs in (("--label", secret["labels"]), ("--annotation", secret["annotations"])):
+        for k in sorted(pairs):
+            args += [flag, f"{k}={pairs[k]}"]
+    if secret["type"].startswith("argocd-"):
+        argocd = r["argocd"]
+        args += ["--argocd-url", argocd["url"]] if argocd["url"] else []
+        args += ["--argocd-type", argocd["type"]]
+        args += ["--argocd-project", argocd["project"]] if argocd["project"] else []
+    if secret["passwordOnly"]:
+        args += ["--password-only"]
+    return args + ["--apply"]
+
+
+def check_accepted(where, args):
+    """The binary takes these arguments: run with them, where no cluster is configured, it
+    gets past its usage checks (exit 2, before any call) and stops at the cluster's config."""
+    with tempfile.TemporaryDirectory() as home:
+        env = {"PATH": "/usr/bin:/bin", "HOME": home, "KUBECONFIG": os.path.join(home, "none"),
+               "AWS_ACCESS_KEY_ID": "AKIDCHARTCHECK", "AWS_SECRET_ACCESS_KEY": "chart-check",
+               "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL_ECR": "http://127.0.0.1:9",
+               "AWS_CONFIG_FILE": os.path.join(home, "none"),
+               "AWS_SHARED_CREDENTIALS_FILE": os.path.join(home, "none")}
+        try:
+            out = run([binary] + args, env=env, timeout=60)
+        except subprocess.TimeoutExpired:
+            return check(False, f"{where}: the binary, run with these arguments, did not return")
+    cause = out.stderr.strip().splitlines()
+    return check(out.returncode != 2 and len(cause) == 1 and "kubeconfig" in cause[0],
+                 f"{where}: the binary takes these arguments (it stops at the cluster's config)"
+                 + ("" if out.returncode != 2 else f": exit {out.returncode}: {out.stderr.strip()[:300]}"))
+
+
+RULE_SECRET = {"apiGroups": [""], "resources": ["secrets"]}
+RULE_SA = {"apiGroups": [""], "resources": ["serviceaccounts"]}
+
+
+def expected_rules(r, wide):
+    """The RBAC rules the refresher's run needs, and nothing more."""
+    rules = [{"apiGroups": [""], "resources": ["namespaces"], "verbs": ["list"]}] if wide else []
+    rules.append({**RULE_SECRET, "resourceNames": [r["secret"]["name"]], "verbs": ["get", "patch"]})
+    if not r["secret"]["passwordOnly"]:
+        rules.append({**RULE_SECRET, "verbs": ["create"]})
+    if r["serviceAccounts"] == ["*"]:
+        rules.append({**RULE_SA, "verbs": ["list", "get", "patch"]})
+    elif r["serviceAccounts"]:
+        rules.append({**RULE_SA, "resourceNames": r["serviceAccounts"], "verbs": ["get", "patch"]})
+    return rules
+
+
+def check_rbac(name, docs, namespace, values, account, namespaces):
+    r = values["refresher"]
+    wide = cluster_wide(values)
+    secret = r["secret"]["name"]
+    subject = {"kind": "ServiceAccount", "name": account, "namespace": namespace}
+    roles = {d["metadata"]["namespace"]: d for d in docs if d["kind"] == "Role"}
+    bindings = {d["metadata"]["namespace"]: d for d in docs if d["kind"] == "RoleBinding"}
+    cluster_roles = [d for d in docs if d["kind"] == "ClusterRole"]
+    cluster_bindings = [d for d in docs if d["kind"] == "ClusterRoleBinding"]
+    want = expected_rules(r, wide)
+    if wide:
+        check(not roles and not bindings and len(cluster_roles) == len(cluster_bindings) == 1,
+              f"{name}: one ClusterRole and its binding, no Role (the cluster chooses the namespaces)")
+    else:
+        check(set(roles) == set(namespaces) == set(bindings) and not cluster_roles and not cluster_bindings,
+              f"{name}: a Role and a RoleBinding in each namespace written ({sorted(namespaces)}), "
+              "no more, and no ClusterRole")
+    granted = [(f"{ns} Role", role, bindings.get(ns), "Role") for ns, role in roles.items()]
+    granted += [(f"ClusterRole {role['metadata']['name']}", role, next(iter(cluster_bindings), None),
+                 "ClusterRole") for role in cluster_roles]
+    for where, role, binding, kind in granted:
+        rules = role["rules"]
+        check(rules == want, f"{name}: {where} rules are exactly {want}"
+              + ("" if rules == want else f" (rendered: {rules})"))
+        # What the rules mean, said once more without the expected list: no other resource,
+        # nothing but `create` (or listing, where it names nothing) on every object.
+        check(all(rule["apiGroups"] == [""] for rule in rules)
+              and {x for rule in rules for x in rule["resources"]}
+              <= {"secrets", "serviceaccounts"} | ({"namespaces"} if kind == "ClusterRole" else set()),
+              f"{name}: {where} covers secrets" + (", service accounts" if r["serviceAccounts"] else "")
+              + (" and listing namespaces" if kind == "ClusterRole" else " only"))
+        check(all(rule.get("resourceNames") == [secret] for rule in rules
+                  if rule["resources"] == ["secrets"] and set(rule["verbs"]) & {"get", "patch"}),
+              f"{name}: {where} get/patch only on Secret {secret}")
+        check(all(rule["verbs"] == ["create"] and not r["secret"]["passwordOnly"]
+                  for rule in rules if rule["resources"] == ["secrets"] and "resourceNames" not in rule),
+              f"{name}: {where} create is the only verb on Secrets not narrowed to the name"
+              + (", and with passwordOnly there is none" if r["secret"]["passwordOnly"] else ""))
+        check(all(r["serviceAccounts"] == ["*"] or rule.get("resourceNames") == r["serviceAccounts"]
+                  for rule in rules if rule["resources"] == ["serviceaccounts"]),
+              f"{name}: {where} service accounts only by name"
+              + (" (every one asked for)" if r["serviceAccounts"] == ["*"] else ""))
+        check(binding is not None and binding["subjects"] == [subject]
+              and binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io",
+                                         "kind": kind, "name": role["metadata"]["name"]},
+              f"{name}: {where}'s binding binds it to the job's ServiceAccount only")
+
+
 def check_refresher(name, docs, namespace, values):
     r = values["refresher"]
     [cron] = [d for d in docs if d["kind"] == "CronJob"]
@@ -519,15 +686,15 @@ def check_refresher(name, docs, namespace, values):
     args = container["args"]
     check(args[0] == "kube-secret" and "--apply" in args and "--exit-zero" not in args,
           f"{name}: kube-secret ... --apply, failing when it fails")
-    registries = [a for a in args[1:args.index("--name")]]
-    check(registries == r["registries"], f"{name}: the registries {r['registries']}")
-    [secret] = option(args, "--name")
-    [secret_type] = option(args, "--type")
-    check(secret == r["secret"]["name"] and secret_type == r["secret"]["type"],
-          f"{name}: --name {r['secret']['name']} --type {r['secret']['type']}")
+    want = expected_args(r, namespace)
+    check(args == want, f"{name}: kube-secret's arguments are the values' {want}"
+          + ("" if args == want else f" (rendered: {args})"))
+    check_accepted(f"{name}: CronJob", args)
+    secret = r["secret"]["name"]
     namespaces = option(args, "--namespace")
-    check(namespaces == (r["namespaces"] or [namespace]),
-          f"{name}: the Secret goes to {r['namespaces'] or [namespace]}")
+    check(namespaces == ([] if cluster_wide(values) else r["namespaces"] or [namespace]),
+          f"{name}: the Secret goes to " + ("the namespaces the cluster lists at each run" if cluster_wide(values)
+                                            else f"{r['namespaces'] or [namespace]}"))
     env = {e["name"]: e.get("value") for e in container.get("env", [])}
     check(env.get("AWS_ECR_DISABLE_CACHE") == "1", f"{name}: a fresh token every run")
     annotations = sa["metadata"].get("annotations") or {}
@@ -538,28 +705,7 @@ def check_refresher(name, docs, namespace, values):
     check((container.get("envFrom") == [{"secretRef": {"name": r["aws"]["credentialsSecret"]}}])
           if identity == "secret" else "envFrom" not in container,
           f"{name}: AWS variables from a Secret {'as asked' if identity == 'secret' else 'not asked for'}")
-
-    subject = {"kind": "ServiceAccount", "name": sa["metadata"]["name"], "namespace": namespace}
-    roles = {d["metadata"]["namespace"]: d for d in docs if d["kind"] == "Role"}
-    bindings = {d["metadata"]["namespace"]: d for d in docs if d["kind"] == "RoleBinding"}
-    check(set(roles) == set(namespaces) == set(bindings),
-          f"{name}: a Role and a RoleBinding in each namespace written ({sorted(namespaces)}), no more")
-    for ns, role in roles.items():
-        rules = role["rules"]
-        check(all(rule["apiGroups"] == [""] and rule["resources"] == ["secrets"] for rule in rules),
-              f"{name}: {ns} Role covers secrets only")
-        verbs = {v for rule in rules for v in rule["verbs"]}
-        check(verbs == {"get", "create", "patch"}, f"{name}: {ns} Role verbs {sorted(verbs)}")
-        check(all(rule.get("resourceNames") == [secret] for rule in rules
-                  if set(rule["verbs"]) & {"get", "patch"}),
-              f"{name}: {ns} get/patch only on Secret {secret}")
-        check(all(rule["verbs"] == ["create"] for rule in rules if "resourceNames" not in rule),
-              f"{name}: {ns} create is the only verb not narrowed to the name")
-        binding = bindings.get(ns)
-        check(binding is not None and binding["subjects"] == [subject]
-              and binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io",
-                                         "kind": "Role", "name": role["metadata"]["name"]},
-              f"{name}: {ns} RoleBinding binds that Role to the job's ServiceAccount only")
+    check_rbac(name, docs, namespace, values, sa["metadata"]["name"], namespaces)
 
     jobs = [d for d in docs if d["kind"] == "Job"]
     check(len(jobs) == (1 if r["firstRun"] else 0), f"{name}: a first-run Job {'' if r['firstRun'] else 'not '}asked for")
@@ -570,6 +716,7 @@ def check_refresher(name, docs, namespace, values):
         check_pod_restricted(f"{name}: first-run Job", job_spec)
         check(job_spec["containers"][0]["args"] == args + ["--exit-zero"],
               f"{name}: the first run is the CronJob's command with --exit-zero")
+        check_accepted(f"{name}: first-run Job", job_spec["containers"][0]["args"])
         same = copy.deepcopy(job_spec)
         same["containers"][0]["args"] = args
         check(same == spec, f"{name}: and otherwise the CronJob's pod")
@@ -587,7 +734,7 @@ def check_notes(name, namespace, values_files, docs):
     commands = re.findall(r"^  (kubectl .*)$", notes, re.M)
     wanted = []
     for d in docs:
-        ns = d["metadata"]["namespace"]
+        ns = d["metadata"].get("namespace")
         if d["kind"] == "DaemonSet":
             wanted.append(f"kubectl -n {ns} rollout status daemonset/{d['metadata']['name']}")
         if d["kind"] == "Job":
@@ -596,8 +743,10 @@ def check_notes(name, namespace, values_files, docs):
         for d in docs:
             if d["kind"] == "CronJob":
                 args = pod_spec(d)["containers"][0]["args"]
-                wanted.append(f"kubectl -n {option(args, '--namespace')[0]} get secret "
-                              f"{option(args, '--name')[0]}")
+                [secret] = option(args, "--name")
+                wanted.append(f"kubectl -n {option(args, '--namespace')[0]} get secret {secret}"
+                              if option(args, "--namespace") else
+                              f"kubectl get secrets --all-namespaces --field-selector metadata.name={secret}")
     check(commands == wanted, f"{name}: NOTES.txt checks with {wanted} ({commands})")
 
 
@@ -652,7 +801,11 @@ HOSTILE_BASE = {
     },
     "refresher": {
         "enabled": True, "registries": ["r.example"], "namespaces": ["ns-a"],
-        "secret": {"name": "pull-secret", "type": "dockerconfigjson"},
+        "allNamespaces": False, "namespaceSelector": "", "excludeNamespaces": [],
+        "serviceAccounts": ["builder"],
+        "secret": {"name": "pull-secret", "type": "dockerconfigjson", "passwordOnly": False,
+                   "labels": {"l": "v"}, "annotations": {"a": "b"}},
+        "argocd": {"url": "", "type": "helm", "project": ""},
         "schedule": "17 */6 * * *", "firstRun": True,
         "aws": {"identity": "irsa", "roleArn": ARN, "credentialsSecret": ""},
         "env": [{"name": "E", "value": "v"}], "serviceAccount": {"annotations": {"a": "b"}},
@@ -670,11 +823,15 @@ HOSTILE_BASE = {
 # (Not resources': a renamed key brings the default's back, Helm merging maps.)
 KEYED = {("commonLabels",), ("kubeletPlugin", "nodeSelector"), ("kubeletPlugin", "podAnnotations"),
          ("kubeletPlugin", "podLabels"), ("refresher", "nodeSelector"), ("refresher", "podAnnotations"),
-         ("refresher", "podLabels"), ("refresher", "serviceAccount", "annotations")}
-# Values the schema lets hold any text (each written by toYaml, as a string).
+         ("refresher", "podLabels"), ("refresher", "serviceAccount", "annotations"),
+         ("refresher", "secret", "labels"), ("refresher", "secret", "annotations")}
+# Values the schema lets hold any text (each written by toYaml, or as one argument, as a string).
 FREE_TEXT = {("kubeletPlugin", "podAnnotations", "a"), ("refresher", "podAnnotations", "a"),
              ("refresher", "serviceAccount", "annotations", "a"), ("refresher", "env", 0, "value"),
-             ("--namespace",)}
+             ("refresher", "secret", "annotations", "a"), ("--namespace",)}
+# Strings a place takes as a value of its own: "*" is every service account, and a glob names
+# namespaces.
+LEGIT = {("refresher", "serviceAccounts", 0): {"*"}, ("refresher", "excludeNamespaces", 0): {"*a"}}
 KEY = "<key>"
 
 
@@ -697,7 +854,25 @@ FREE_TEXT |= {p for p in leaves(HOSTILE_BASE) if p[:2] == ("refresher", "affinit
 SECRET_IDENTITY = {("refresher", "aws", "identity"): "secret",
                    ("refresher", "aws", "credentialsSecret"): "aws-keys"}
 IDENTITY = ("refresher", "aws", "identity")
-HOSTILE_CASES = [(p, {}) for p in leaves(HOSTILE_BASE) if p != IDENTITY]
+# The refresher's modes: an Argo CD type (with passwordOnly), every namespace (every service
+# account), a selector. Each switch and what it alone reads is tried in its mode only: in the
+# others the templates refuse it whatever it holds.
+ARGO_MODE = {("refresher", "secret", "type"): "argocd-repo-creds", ("refresher", "serviceAccounts"): (),
+             ("refresher", "secret", "passwordOnly"): True,
+             ("refresher", "argocd", "url"): "r.example/charts", ("refresher", "argocd", "project"): "p"}
+CLUSTER_MODE = {("refresher", "namespaces"): (), ("refresher", "allNamespaces"): True,
+                ("refresher", "excludeNamespaces"): ("kube-*",), ("refresher", "serviceAccounts"): ("*",)}
+SELECTOR_MODE = {("refresher", "namespaces"): (), ("refresher", "namespaceSelector"): "team=a",
+                 ("refresher", "excludeNamespaces"): ("x-*",)}
+MODES = {
+    ("refresher", "argocd", "url"): ARGO_MODE, ("refresher", "argocd", "type"): ARGO_MODE,
+    ("refresher", "argocd", "project"): ARGO_MODE, ("refresher", "secret", "passwordOnly"): ARGO_MODE,
+    ("refresher", "allNamespaces"): CLUSTER_MODE, ("refresher", "namespaceSelector"): SELECTOR_MODE,
+}
+HOSTILE_CASES = [(p, MODES.get(p, {})) for p in leaves(HOSTILE_BASE) if p != IDENTITY]
+HOSTILE_CASES += [(("refresher", "excludeNamespaces", 0), CLUSTER_MODE),
+                  (("refresher", "serviceAccounts", 0), CLUSTER_MODE),
+                  (("refresher", "excludeNamespaces", 0), SELECTOR_MODE)]
 HOSTILE_CASES.append((("refresher", "aws", "credentialsSecret"), SECRET_IDENTITY))
 # Any identity but irsa leaves the IRSA annotation out: compared with none.
 HOSTILE_CASES.append((IDENTITY, {IDENTITY: "none"}))
@@ -716,7 +891,8 @@ def with_value(values, path, value):
         node.clear()
         node[value] = v
     else:
-        node[path[-1]] = value
+        # A mode's lists are tuples, to be told apart by value.
+        node[path[-1]] = list(value) if isinstance(value, tuple) else value
     return values
 
 
@@ -757,7 +933,9 @@ TYPES = {"str": str, "int": int, "float": float, "bool": bool, "NoneType": type(
 CHECKED = {("kubeletPlugin", "distribution"), ("kubeletPlugin", "binDir"), ("kubeletPlugin", "configPath"),
            ("kubeletPlugin", "cacheDir"), ("kubeletPlugin", "restore"), ("kubeletPlugin", "mirrors", 0),
            ("kubeletPlugin", "mirrors", 1), ("refresher", "namespaces", 0),
-           ("refresher", "secret", "name")}
+           ("refresher", "secret", "name"), ("refresher", "secret", "type"), ("refresher", "allNamespaces"),
+           ("refresher", "secret", "passwordOnly"), ("refresher", "serviceAccounts", 0),
+           ("refresher", "argocd", "url")}
 # Maps whose keys the values choose: only their number counts.
 USER_MAPS = {"labels", "annotations", "nodeSelector", "requests", "limits"}
 
@@ -823,15 +1001,28 @@ def safe_render(docs, benign):
 
 def invariants(docs):
     """Why a render grants more than the chart ever does, or None."""
+    def named(names, one):
+        return (isinstance(names, list) and names and (len(names) == 1 or not one)
+                and all(isinstance(n, str) and re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", n) for n in names))
+
     for d in docs:
         if d.get("kind") not in ALLOWED_KINDS:
             return f"a {d.get('kind')}"
         for rule in d.get("rules", []):
-            if set(rule.get("verbs", [])) - {"create"}:
-                names = rule.get("resourceNames")
-                if not (isinstance(names, list) and len(names) == 1 and isinstance(names[0], str)
-                        and re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", names[0])):
-                    return f"Role rules {rule}"
+            verbs, names = set(rule.get("verbs", [])), rule.get("resourceNames")
+            resources = rule.get("resources")
+            if rule.get("apiGroups") != [""] or not (
+                    resources == ["secrets"] and (verbs == {"create"} and names is None
+                                                  or verbs <= {"get", "patch"} and named(names, True))
+                    or resources == ["serviceaccounts"] and (verbs <= {"get", "patch"} and named(names, False)
+                                                             or verbs <= {"list", "get", "patch"} and names is None)
+                    or resources == ["namespaces"] and verbs == {"list"} and names is None
+                    and d["kind"] == "ClusterRole"):
+                return f"{d['kind']} rules {rule}"
+        if d.get("kind") in ("RoleBinding", "ClusterRoleBinding"):
+            if len(d.get("subjects", [])) != 1 or d["subjects"][0].get("kind") != "ServiceAccount" \
+                    or d.get("roleRef", {}).get("kind") != d["kind"][:-len("Binding")]:
+                return f"{d['kind']} {d.get('subjects')} {d.get('roleRef')}"
         spec = pod_spec(d)
         for v in (spec or {}).get("volumes", []):
             path = v.get("hostPath", {}).get("path")
@@ -936,6 +1127,8 @@ def hostile_schema():
         for p_, v in context.items():
             base = with_value(base, p_, v)
         for payload in payloads:
+            if payload in LEGIT.get(path, ()):
+                continue
             if go.is_valid(merged(defaults, with_value(base, path, payload))):
                 let_through.append(f"{'.'.join(map(str, path))} = {payload!r}")
     check(go.is_valid(merged(defaults, HOSTILE_BASE)), "hostile values: the benign base meets the schema")
@@ -982,9 +1175,11 @@ for n, (namespace, kinds) in GENERATED.items():
     with open(os.path.join(MANIFESTS, f"{n}.yaml")) as f:
         docs = [d for d in yaml.safe_load_all(f) if d]
     check([d["kind"] for d in docs] == kinds, f"deploy/manifests/{n}.yaml: kinds {kinds}")
-    check(all(d["metadata"]["namespace"] in (namespace, *(load(manifest_values[n])
-                                                           .get("refresher", {}).get("namespaces") or []))
-              for d in docs), f"deploy/manifests/{n}.yaml: in {namespace} and the namespaces it writes")
+    check(all(d["metadata"].get("namespace") in (namespace, *(load(manifest_values[n])
+                                                               .get("refresher", {}).get("namespaces") or []))
+              or d["kind"] in CLUSTER_KINDS and "namespace" not in d["metadata"]
+              for d in docs), f"deploy/manifests/{n}.yaml: in {namespace} and the namespaces it writes"
+          + (" (and cluster-wide RBAC)" if {d["kind"] for d in docs} & CLUSTER_KINDS else ""))
 
 # Nothing in deploy/ outside the chart is a manifest left unchecked.
 for dirpath, dirs, names in os.walk(os.path.join(root, "deploy")):

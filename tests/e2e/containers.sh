@@ -19,6 +19,15 @@
 #     KUBERNETES_SERVICE_HOST/PORT pointing at tests/e2e/kube_api.py: the Secret it sent is
 #     checked field by field, and a namespace the account may not write gets the API's refusal
 #     as one line;
+#   - `kube-secret --apply --all-namespaces` with deploy/manifests/all-namespaces.yaml's
+#     arguments against the stand-in's cluster (one namespace terminating, kube-* excluded, a
+#     default service account with a pull Secret of its own): the Secret lands in every
+#     namespace that is neither excluded nor terminating and in no other, and each default
+#     service account lists it once beside its own entries; run again after a namespace is
+#     made, the new one gets both and no service account is patched again;
+#   - `kube-secret --apply --password-only` with the arguments the chart renders from
+#     ci/argocd-password-only-values.yaml: an Argo CD repository Secret declared elsewhere,
+#     with fields of its own, gets the new password and keeps every other field;
 #   - `install-kubelet-plugin` as deploy/manifests/kubelet-plugin.yaml runs it (its arguments,
 #     root with every capability dropped, no privilege escalation, a read-only root file system,
 #     its hostPath directories bind-mounted from a throwaway node directory), left running as
@@ -135,8 +144,24 @@ run_containers() {
     kube_port=$(free_port)
     kube_token=e2e-sa-token-$RANDOM$RANDOM
     : >"$work/kube-requests.log"
+    # The cluster the stand-in plays (tests/e2e/kube_api.py says the format): namespaces to
+    # write, to leave (excluded, terminating), a service account with a pull Secret of its own,
+    # and an Argo CD repository declared by someone else, with fields of its own.
+    cat >"$work/cluster.json" <<'EOF'
+{"namespaces": {"flux-system": {}, "default": {}, "apps": {"labels": {"team": "a"}},
+                "kube-system": {}, "kube-public": {}, "retired": {"phase": "Terminating"},
+                "argocd": {}},
+ "serviceAccounts": {"apps": {"default": {"imagePullSecrets": [{"name": "apps-mirror"}]}}},
+ "secrets": {"argocd": {"ecr-oci-repository": {
+   "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+   "metadata": {"labels": {"argocd.argoproj.io/secret-type": "repository", "team": "platform"},
+                "annotations": {"managed-by": "git"}},
+   "data": {"url": "b2NpOi8vMTIzNDU2Nzg5MDEyLmRrci5lY3IudXMtZWFzdC0xLmFtYXpvbmF3cy5jb20vY2hhcnRz",
+            "type": "b2Np", "name": "Y2hhcnRz", "username": "QVdT", "password": "ZXhwaXJlZA==",
+            "project": "cGxhdGZvcm0="}}}}}
+EOF
     python3 tests/e2e/kube_api.py "$kube_port" "$work/leaf.pem" "$work/leaf.key" "$kube_token" \
-        "$work/kube-requests.log" >"$work/kube-api.log" 2>&1 &
+        "$work/kube-requests.log" "$work/cluster.json" >"$work/kube-api.log" 2>&1 &
     pids+=($!)
     wait_for_port "$kube_port"
     # As the kubelet mounts it: world-readable, for the image's non-root user.
@@ -192,6 +217,125 @@ PY
         pass "a namespace the account may not write: the API's refusal as one line"
     else
         fail "kube-secret --apply in a refused namespace: $(tail -3 "$work/out")"
+    fi
+
+    # --- kube-secret --apply --all-namespaces, as deploy/manifests/all-namespaces.yaml runs it ---
+    local every_args=() every_env=()
+    while IFS= read -r line; do every_args+=("$line"); done < <(manifest_field deploy/manifests/all-namespaces.yaml CronJob args)
+    while IFS= read -r line; do every_env+=(-e "$line"); done < <(manifest_field deploy/manifests/all-namespaces.yaml CronJob env)
+    local every=(docker run --rm --network host --read-only --cap-drop ALL
+        --security-opt no-new-privileges "${aws[@]}" "${hosts[@]}" "${ca[@]}" "${every_env[@]}"
+        -v "$sa:/var/run/secrets/kubernetes.io/serviceaccount:ro"
+        -e KUBERNETES_SERVICE_HOST=127.0.0.1 -e "KUBERNETES_SERVICE_PORT=$kube_port" "$container_image")
+    # One run held to what is expected: its output lines, its requests, and every default
+    # service account after it. Arguments: the run's stdout, the Secret lines expected
+    # (NAMESPACE:created|applied), "--", the service-account lines expected
+    # (NAMESPACE:patched|unchanged).
+    check_every_run() {
+        "$venv/bin/python" - "$work/kube-requests.log" "${every_args[1]:-}" "$password" "$kube_port" \
+            "$kube_token" "$work/ca.pem" "$@" <<'PY'
+import base64, json, ssl, sys, urllib.request
+log, registry, password, port, token, ca, output = sys.argv[1:8]
+rest = sys.argv[8:]
+split = rest.index("--")
+secrets = dict(a.split(":") for a in rest[:split])
+accounts = dict(a.split(":") for a in rest[split + 1:])
+lines = sorted(open(output).read().splitlines())
+want = sorted([f"secret/ecr-pull {v} in namespace {ns}" for ns, v in secrets.items()]
+              + [f"serviceaccount/default {v} in namespace {ns}" for ns, v in accounts.items()])
+assert lines == want, f"output {lines}, not {want}"
+requests = [json.loads(line) for line in open(log)]
+assert all(r["bearer_ok"] for r in requests), "a request without the service account's token"
+assert any(r["method"] == "GET" and r["path"].split("?")[0] == "/api/v1/namespaces" for r in requests), \
+    "the namespaces were not listed"
+applied = {}
+for r in requests:
+    parts = r["path"].split("?")[0].split("/")
+    if r["method"] == "PATCH" and parts[5:6] == ["secrets"]:
+        assert parts[4] not in applied, f"two writes in {parts[4]}"
+        applied[parts[4]] = json.loads(r["body"])
+assert sorted(applied) == sorted(secrets), f"Secrets written in {sorted(applied)}, not {sorted(secrets)}"
+for ns, secret in applied.items():
+    assert (secret["metadata"]["name"], secret["metadata"]["namespace"], secret["type"]) == \
+        ("ecr-pull", ns, "kubernetes.io/dockerconfigjson"), secret
+    entry = json.loads(base64.b64decode(secret["data"][".dockerconfigjson"]))["auths"][registry]
+    assert (entry["username"], entry["password"]) == ("AWS", password), "wrong credentials"
+patched = sorted(r["path"].split("/")[4] for r in requests
+                 if r["method"] == "PATCH" and "/serviceaccounts/" in r["path"])
+assert patched == sorted(ns for ns, v in accounts.items() if v == "patched"), f"service accounts patched in {patched}"
+context = ssl.create_default_context(cafile=ca)
+for ns in accounts:
+    request = urllib.request.Request(f"https://127.0.0.1:{port}/api/v1/namespaces/{ns}/serviceaccounts/default",
+                                     headers={"Authorization": f"Bearer {token}"})
+    pulls = json.load(urllib.request.urlopen(request, context=context)).get("imagePullSecrets")
+    own = [{"name": "apps-mirror"}] if ns == "apps" else []
+    assert pulls == own + [{"name": "ecr-pull"}], f"{ns}/default imagePullSecrets {pulls}"
+PY
+    }
+    : >"$work/kube-requests.log"
+    if "${every[@]}" "${every_args[@]}" >"$work/every.out" 2>"$work/every.err" && [ ! -s "$work/every.err" ] &&
+        check_every_run "$work/every.out" flux-system:applied default:created apps:created argocd:created \
+            -- flux-system:patched default:patched apps:patched argocd:patched >"$work/out" 2>&1; then
+        pass "kube-secret --apply --all-namespaces in a container (${every_args[*]}): the Secret in every namespace but kube-* and the terminating one, each default service account given it once, its own entries kept"
+    else
+        fail "kube-secret --apply --all-namespaces: $(cat "$work/every.err" "$work/every.out" "$work/out" 2>/dev/null | tail -n 5)"
+    fi
+    # A namespace made since: the next run finds it; no other service account is patched again.
+    "$venv/bin/python" -c 'import json, sys; c = json.load(open(sys.argv[1])); c["namespaces"]["late"] = {}; json.dump(c, open(sys.argv[1], "w"))' \
+        "$work/cluster.json"
+    : >"$work/kube-requests.log"
+    if "${every[@]}" "${every_args[@]}" >"$work/every.out" 2>"$work/every.err" && [ ! -s "$work/every.err" ] &&
+        check_every_run "$work/every.out" flux-system:applied default:applied apps:applied argocd:applied \
+            late:created -- flux-system:unchanged default:unchanged apps:unchanged argocd:unchanged \
+            late:patched >"$work/out" 2>&1; then
+        pass "run again after a namespace is made: it gets the Secret and its service account is patched, the others' unchanged"
+    else
+        fail "kube-secret --apply --all-namespaces, the second run: $(cat "$work/every.err" "$work/every.out" "$work/out" 2>/dev/null | tail -n 5)"
+    fi
+
+    # --- kube-secret --apply --password-only, as the chart renders it for Argo CD ---------------
+    local only_args=() only_env=()
+    if "$root/target/e2e/helm/helm4" template ecr-login deploy/chart --namespace argocd \
+        --values deploy/chart/ci/argocd-password-only-values.yaml >"$work/password-only.yaml" 2>"$work/out"; then
+        while IFS= read -r line; do only_args+=("$line"); done < <(manifest_field "$work/password-only.yaml" CronJob args)
+        while IFS= read -r line; do only_env+=(-e "$line"); done < <(manifest_field "$work/password-only.yaml" CronJob env)
+    else
+        fail "helm template of ci/argocd-password-only-values.yaml: $(tail -3 "$work/out")"
+    fi
+    : >"$work/kube-requests.log"
+    if [ ${#only_args[@]} -gt 0 ] &&
+        docker run --rm --network host --read-only --cap-drop ALL --security-opt no-new-privileges \
+            "${aws[@]}" "${hosts[@]}" "${ca[@]}" "${only_env[@]}" \
+            -v "$sa:/var/run/secrets/kubernetes.io/serviceaccount:ro" \
+            -e KUBERNETES_SERVICE_HOST=127.0.0.1 -e "KUBERNETES_SERVICE_PORT=$kube_port" "$container_image" \
+            "${only_args[@]}" >"$work/only.out" 2>&1 &&
+        grep -qx "secret/ecr-oci-repository password applied in namespace argocd" "$work/only.out" &&
+        "$venv/bin/python" - "$work/kube-requests.log" "$password" "$kube_port" "$kube_token" "$work/ca.pem" \
+            "$work/cluster.json" >"$work/out" 2>&1 <<'PY'; then
+import base64, json, ssl, sys, urllib.request
+log, password, port, token, ca, cluster = sys.argv[1:7]
+requests = [json.loads(line) for line in open(log)]
+assert all(r["method"] in ("GET", "PATCH") for r in requests), "a Secret created, replaced or deleted"
+[apply] = [r for r in requests if r["method"] == "PATCH"]
+assert apply["content_type"] == "application/apply-patch+yaml", apply["content_type"]
+assert "fieldManager=docker-credential-ecr-login" in apply["path"], apply["path"]
+sent = json.loads(apply["body"])
+assert set(sent["data"]) == {"password"}, f"the apply sent {sorted(sent['data'])}, not the password alone"
+context = ssl.create_default_context(cafile=ca)
+request = urllib.request.Request(f"https://127.0.0.1:{port}/api/v1/namespaces/argocd/secrets/ecr-oci-repository",
+                                 headers={"Authorization": f"Bearer {token}"})
+now = json.load(urllib.request.urlopen(request, context=context))
+before = json.load(open(cluster))["secrets"]["argocd"]["ecr-oci-repository"]
+assert base64.b64decode(now["data"]["password"]).decode() == password, "not the new password"
+assert {k: v for k, v in now["data"].items() if k != "password"} == \
+    {k: v for k, v in before["data"].items() if k != "password"}, "another field changed"
+for field in ("labels", "annotations"):
+    assert now["metadata"].get(field) == before["metadata"][field], f"its {field} changed"
+assert now["type"] == before["type"], "its type changed"
+PY
+        pass "kube-secret --apply --password-only in a container (${only_args[*]}): the Argo CD Secret's password alone, every other field kept"
+    else
+        fail "kube-secret --apply --password-only: $(cat "$work/only.out" "$work/out" 2>/dev/null | tail -n 5)"
     fi
 
     # --- install-kubelet-plugin as the DaemonSet runs it ----------------------------------------

@@ -141,29 +141,98 @@ given over them. */}}
 {{- end }}
 {{- end -}}
 
-{{/* The namespaces the refresher writes to, as a JSON list: the release's by default. */}}
-{{- define "ecr-login.refresherNamespaces" -}}
-{{- toJson (.Values.refresher.namespaces | default (list .Release.Namespace) | uniq) -}}
+{{/* Whether the cluster chooses the refresher's namespaces (allNamespaces or
+namespaceSelector): "true" or "", for `if`. */}}
+{{- define "ecr-login.refresherClusterWide" -}}
+{{- if or (eq .Values.refresher.allNamespaces true) .Values.refresher.namespaceSelector -}}true{{- end -}}
 {{- end -}}
 
-{{/* What the schema cannot say about the refresher's values. */}}
+{{/* The namespaces the refresher writes to, as a JSON list: the release's by default, none
+when the cluster chooses them at each run. */}}
+{{- define "ecr-login.refresherNamespaces" -}}
+{{- if include "ecr-login.refresherClusterWide" . -}}
+{{- toJson list -}}
+{{- else -}}
+{{- toJson (.Values.refresher.namespaces | default (list .Release.Namespace) | uniq) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The service accounts the refresher patches, as a JSON list: names, or "*" alone. */}}
+{{- define "ecr-login.refresherServiceAccounts" -}}
+{{- toJson (.Values.refresher.serviceAccounts | default list | uniq) -}}
+{{- end -}}
+
+{{/* What the schema cannot say about the refresher's values, and what holds when it is
+skipped where a value reaches RBAC or chooses what is rendered. */}}
 {{- define "ecr-login.refresherChecks" -}}
 {{- $r := .Values.refresher -}}
+{{- $name := "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" -}}
 {{- /* An empty resourceNames in the Role would grant get and patch on every Secret of the
 namespace, and a missing name renders as one. */ -}}
-{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" (toString (($r.secret | default dict).name))) -}}
+{{- if not (regexMatch $name (toString (($r.secret | default dict).name))) -}}
 {{- fail "refresher.secret.name: the Secret's name (a DNS-1123 subdomain), which its Role is narrowed to" -}}
+{{- end -}}
+{{- /* A string is true to `if`: each switch must be a boolean, or it would turn on what it
+names. */ -}}
+{{- if not (kindIs "bool" $r.allNamespaces) -}}
+{{- fail "refresher.allNamespaces: true or false" -}}
+{{- end -}}
+{{- if not (kindIs "bool" $r.secret.passwordOnly) -}}
+{{- fail "refresher.secret.passwordOnly: true or false" -}}
+{{- end -}}
+{{- if not (kindIs "string" $r.namespaceSelector) -}}
+{{- fail "refresher.namespaceSelector: a label selector (a string), or empty" -}}
+{{- end -}}
+{{- $clusterWide := include "ecr-login.refresherClusterWide" . -}}
+{{- if and $r.allNamespaces $r.namespaceSelector -}}
+{{- fail "refresher.namespaceSelector: every namespace (allNamespaces) or those the selector matches, not both" -}}
+{{- end -}}
+{{- if and $clusterWide $r.namespaces -}}
+{{- fail (printf "refresher.namespaces: listed namespaces, or %s, not both" (ternary "allNamespaces" "namespaceSelector" $r.allNamespaces)) -}}
+{{- end -}}
+{{- if and $r.excludeNamespaces (not $clusterWide) -}}
+{{- fail "refresher.excludeNamespaces: only with allNamespaces or namespaceSelector (the namespaces listed are written, each one)" -}}
 {{- end -}}
 {{- range $ns := include "ecr-login.refresherNamespaces" . | fromJsonArray -}}
 {{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" (toString $ns)) -}}
 {{- fail (printf "refresher.namespaces: %q is not a namespace's name" (toString $ns)) -}}
 {{- end -}}
 {{- end -}}
+{{- $accounts := include "ecr-login.refresherServiceAccounts" . | fromJsonArray -}}
+{{- range $sa := $accounts -}}
+{{- if not (or (and (eq (toString $sa) "*") (eq (len $accounts) 1)) (regexMatch $name (toString $sa))) -}}
+{{- fail (printf "refresher.serviceAccounts: %q is neither a service account's name nor \"*\" alone (every one)" (toString $sa)) -}}
+{{- end -}}
+{{- end -}}
 {{- if not $r.registries -}}
 {{- fail "refresher.registries: at least one ECR registry (123456789012.dkr.ecr.eu-west-1.amazonaws.com)" -}}
 {{- end -}}
-{{- if and (eq $r.secret.type "basic-auth") (gt (len $r.registries) 1) -}}
-{{- fail "refresher.registries: a basic-auth Secret holds one registry; use dockerconfigjson for several" -}}
+{{- $type := toString $r.secret.type -}}
+{{- $argocd := has $type (list "argocd-repository" "argocd-repo-creds") -}}
+{{- if and (ne $type "dockerconfigjson") (gt (len $r.registries) 1) -}}
+{{- fail (printf "refresher.registries: a %s Secret holds one registry; use dockerconfigjson for several" $type) -}}
+{{- end -}}
+{{- if and $r.secret.passwordOnly (eq $type "dockerconfigjson") -}}
+{{- fail "refresher.secret.passwordOnly: a dockerconfigjson Secret has no password field of its own (basic-auth and the Argo CD types have)" -}}
+{{- end -}}
+{{- if and $accounts (ne $type "dockerconfigjson") -}}
+{{- fail (printf "refresher.serviceAccounts: a service account's imagePullSecrets need a dockerconfigjson Secret, not %s" $type) -}}
+{{- end -}}
+{{- $a := $r.argocd | default dict -}}
+{{- if not $argocd -}}
+{{- range $key := list "url" "project" -}}
+{{- if get $a $key -}}
+{{- fail (printf "refresher.argocd.%s: only with an Argo CD type (secret.type argocd-repository or argocd-repo-creds)" $key) -}}
+{{- end -}}
+{{- end -}}
+{{- if ne (toString $a.type) "helm" -}}
+{{- fail "refresher.argocd.type: only with an Argo CD type (secret.type argocd-repository or argocd-repo-creds)" -}}
+{{- end -}}
+{{- else if $a.url -}}
+{{- $host := index (splitList "/" (trimPrefix "oci://" (toString $a.url))) 0 -}}
+{{- if ne $host (toString (index $r.registries 0)) -}}
+{{- fail (printf "refresher.argocd.url: %q is not on the registry %s (the credentials are its own)" (toString $a.url) (toString (index $r.registries 0))) -}}
+{{- end -}}
 {{- end -}}
 {{- if and (eq $r.aws.identity "irsa") (not $r.aws.roleArn) -}}
 {{- fail "refresher.aws.roleArn: the IAM role for IRSA (or set refresher.aws.identity to podIdentity, secret or none)" -}}
@@ -171,6 +240,88 @@ namespace, and a missing name renders as one. */ -}}
 {{- if and (eq $r.aws.identity "secret") (not $r.aws.credentialsSecret) -}}
 {{- fail "refresher.aws.credentialsSecret: the Secret holding AWS_* variables, with refresher.aws.identity secret" -}}
 {{- end -}}
+{{- end -}}
+
+{{/* kube-secret's arguments before the run's own (--apply, --exit-zero), as a JSON list: each
+value one argument of its own, which no value can split or add to. */}}
+{{- define "ecr-login.refresherArgs" -}}
+{{- $r := .Values.refresher -}}
+{{- $args := list "kube-secret" -}}
+{{- range $r.registries -}}
+{{- $args = append $args (required "refresher.registries: an ECR registry host in each item" . | toString) -}}
+{{- end -}}
+{{- $type := required "refresher.secret.type: dockerconfigjson, basic-auth, argocd-repository or argocd-repo-creds" $r.secret.type | toString -}}
+{{- $args = concat $args (list "--name" (toString $r.secret.name) "--type" $type) -}}
+{{- if eq $r.allNamespaces true -}}
+{{- $args = append $args "--all-namespaces" -}}
+{{- else if $r.namespaceSelector -}}
+{{- $args = concat $args (list "--namespace-selector" (toString $r.namespaceSelector)) -}}
+{{- end -}}
+{{- range (include "ecr-login.refresherNamespaces" . | fromJsonArray) -}}
+{{- $args = concat $args (list "--namespace" .) -}}
+{{- end -}}
+{{- range $r.excludeNamespaces -}}
+{{- $args = concat $args (list "--exclude-namespace" (required "refresher.excludeNamespaces: a name or glob in each item" . | toString)) -}}
+{{- end -}}
+{{- range (include "ecr-login.refresherServiceAccounts" . | fromJsonArray) -}}
+{{- $args = concat $args (list "--service-account" .) -}}
+{{- end -}}
+{{- range $key, $value := $r.secret.labels -}}
+{{- $args = concat $args (list "--label" (printf "%s=%s" $key (toString $value))) -}}
+{{- end -}}
+{{- range $key, $value := $r.secret.annotations -}}
+{{- $args = concat $args (list "--annotation" (printf "%s=%s" $key (toString $value))) -}}
+{{- end -}}
+{{- if has $type (list "argocd-repository" "argocd-repo-creds") -}}
+{{- with $r.argocd.url -}}
+{{- $args = concat $args (list "--argocd-url" (toString .)) -}}
+{{- end -}}
+{{- $args = concat $args (list "--argocd-type" (required "refresher.argocd.type: helm or oci" $r.argocd.type | toString)) -}}
+{{- with $r.argocd.project -}}
+{{- $args = concat $args (list "--argocd-project" (toString .)) -}}
+{{- end -}}
+{{- end -}}
+{{- if eq $r.secret.passwordOnly true -}}
+{{- $args = append $args "--password-only" -}}
+{{- end -}}
+{{- toJson $args -}}
+{{- end -}}
+
+{{/* The refresher's RBAC rules, for its Roles and its ClusterRole alike. Only the one Secret:
+`create` cannot be narrowed to a name (a create request names no object until it is made),
+`get` and `patch` (server-side apply) can; --password-only never creates. Service accounts:
+get and patch of those named (a JSON patch of imagePullSecrets), or list too for every one.
+Called with dict "top" and "clusterWide" (adds listing namespaces, at cluster scope only). */}}
+{{- define "ecr-login.refresherRules" -}}
+{{- $r := .top.Values.refresher -}}
+{{- $accounts := include "ecr-login.refresherServiceAccounts" .top | fromJsonArray -}}
+{{- if .clusterWide }}
+- apiGroups: [""]
+  resources: ["namespaces"]
+  verbs: ["list"]
+{{- end }}
+- apiGroups: [""]
+  resources: ["secrets"]
+  resourceNames: [{{ $r.secret.name | quote }}]
+  verbs: ["get", "patch"]
+{{- if ne $r.secret.passwordOnly true }}
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["create"]
+{{- end }}
+{{- if has "*" $accounts }}
+- apiGroups: [""]
+  resources: ["serviceaccounts"]
+  verbs: ["list", "get", "patch"]
+{{- else if $accounts }}
+- apiGroups: [""]
+  resources: ["serviceaccounts"]
+  resourceNames:
+    {{- range $accounts }}
+    - {{ . | quote }}
+    {{- end }}
+  verbs: ["get", "patch"]
+{{- end }}
 {{- end -}}
 
 {{/* The refresher's pod template: the CronJob's and the first run's, which differ only in the
@@ -227,19 +378,7 @@ spec:
       image: {{ include "ecr-login.image" $top | quote }}
       imagePullPolicy: {{ $top.Values.image.pullPolicy | quote }}
       args:
-        - kube-secret
-        {{- range $r.registries }}
-        - {{ required "refresher.registries: an ECR registry host in each item" . | quote }}
-        {{- end }}
-        - --name
-        - {{ $r.secret.name | quote }}
-        - --type
-        - {{ required "refresher.secret.type: dockerconfigjson or basic-auth" $r.secret.type | quote }}
-        {{- range (include "ecr-login.refresherNamespaces" $top | fromJsonArray) }}
-        - --namespace
-        - {{ . | quote }}
-        {{- end }}
-        {{- range .args }}
+        {{- range concat (include "ecr-login.refresherArgs" $top | fromJsonArray) .args }}
         - {{ . | quote }}
         {{- end }}
       env:
