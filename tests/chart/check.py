@@ -282,6 +282,9 @@ REFUSED += [(ARGO + sets, named) for sets, named in [
     (["refresher.argocd.url=https://a.example"], "url"),
     (["refresher.argocd.type=git"], "type"),
     (["refresher.argocd.project=Platform"], "project"),
+    (["refresher.secret.type=argocd-repo-creds", "refresher.argocd.project=team-a"], "refresher.argocd.project"),
+    (["refresher.argocd.type=oci"], "refresher.argocd.url"),
+    (["refresher.argocd.type=oci", "refresher.argocd.url=oci://a.example"], "refresher.argocd.url"),
 ]]
 # Refused by the schema and, with it skipped, by the templates: node paths root writes at, and
 # mirrors the installer would refuse on every node.
@@ -857,7 +860,7 @@ IDENTITY = ("refresher", "aws", "identity")
 # The refresher's modes: an Argo CD type (with passwordOnly), every namespace (every service
 # account), a selector. Each switch and what it alone reads is tried in its mode only: in the
 # others the templates refuse it whatever it holds.
-ARGO_MODE = {("refresher", "secret", "type"): "argocd-repo-creds", ("refresher", "serviceAccounts"): (),
+ARGO_MODE = {("refresher", "secret", "type"): "argocd-repository", ("refresher", "serviceAccounts"): (),
              ("refresher", "secret", "passwordOnly"): True,
              ("refresher", "argocd", "url"): "r.example/charts", ("refresher", "argocd", "project"): "p"}
 CLUSTER_MODE = {("refresher", "namespaces"): (), ("refresher", "allNamespaces"): True,

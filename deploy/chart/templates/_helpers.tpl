@@ -228,7 +228,15 @@ names. */ -}}
 {{- if ne (toString $a.type) "helm" -}}
 {{- fail "refresher.argocd.type: only with an Argo CD type (secret.type argocd-repository or argocd-repo-creds)" -}}
 {{- end -}}
-{{- else if $a.url -}}
+{{- else -}}
+{{- if and (eq $type "argocd-repo-creds") $a.project -}}
+{{- fail "refresher.argocd.project: Argo CD reads a project on argocd-repository Secrets only (an argocd-repo-creds template serves every project)" -}}
+{{- end -}}
+{{- if and (eq $type "argocd-repository") (eq (toString $a.type) "oci") (not $r.secret.passwordOnly) (not (contains "/" (trimPrefix "oci://" (toString $a.url)))) -}}
+{{- fail "refresher.argocd.url: an argocd-repository Secret of type oci names its repository (oci://HOST/REPOSITORY): Argo CD matches its url exactly" -}}
+{{- end -}}
+{{- end -}}
+{{- if and $argocd $a.url -}}
 {{- $host := index (splitList "/" (trimPrefix "oci://" (toString $a.url))) 0 -}}
 {{- if ne $host (toString (index $r.registries 0)) -}}
 {{- fail (printf "refresher.argocd.url: %q is not on the registry %s (the credentials are its own)" (toString $a.url) (toString (index $r.registries 0))) -}}

@@ -207,8 +207,10 @@ impl KubeSecretArgs {
             let url = argocd::url(registry, self.argocd_url.as_deref(), repo_kind)?;
             // A repository Secret serves the Application whose repoURL is its url exactly, and
             // an oci:// repoURL always names the repository: the bare registry would serve none.
+            // (--password-only writes no url.)
             if kind == SecretType::ArgocdRepository
                 && repo_kind == argocd::Kind::Oci
+                && !self.password_only
                 && !url.trim_start_matches("oci://").contains('/')
             {
                 return Err("--type argocd-repository --argocd-type oci needs --argocd-url oci://HOST/REPOSITORY: Argo CD matches a repository Secret's url exactly, and an oci:// repoURL names the repository (or use --type argocd-repo-creds for every repository under a prefix)".into());
