@@ -329,16 +329,23 @@ pub fn config(data: &[u8]) {
         );
     }
     // `configure --fallback-helper` on any file the helper accepts: a file it still accepts,
-    // with the same registries, and a second run changes nothing.
+    // with the same registries, and a second run changes nothing (or a one-line refusal).
     let path = Path::new("/fuzz/config.toml");
-    let (edited, after) = crate::config::edit::with_fallback_helper(Some(text), "pass", path)
-        .expect("an accepted file takes a fallback_helper");
-    assert_eq!(after.fallback_helper.as_deref(), Some("pass"));
-    assert!(after.registry_keys().eq(config.registry_keys()));
-    assert_eq!(after.refresh_window, config.refresh_window);
-    let (again, _) = crate::config::edit::with_fallback_helper(Some(&edited), "pass", path)
-        .expect("an edited file takes it again");
-    assert_eq!(again, edited);
+    match crate::config::edit::with_fallback_helper(Some(text), "pass", path) {
+        Ok((edited, after)) => {
+            assert_eq!(after.fallback_helper.as_deref(), Some("pass"));
+            assert!(after.registry_keys().eq(config.registry_keys()));
+            assert_eq!(after.refresh_window, config.refresh_window);
+            let again = crate::config::edit::with_fallback_helper(Some(&edited), "pass", path)
+                .map(|(again, _)| again);
+            assert_eq!(
+                again.ok().as_ref(),
+                Some(&edited),
+                "a second run changed it"
+            );
+        }
+        Err(e) => assert_one_line(&e.to_string()),
+    }
 }
 
 /// Docker's `config.json`, as `configure` edits it (in memory) and `list` reads it.
