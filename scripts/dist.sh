@@ -125,7 +125,7 @@ check_static() {
 }
 
 # zig_linked TARGET: whether TARGET is linked with zig, through cargo-zigbuild (the others with
-# the system's linker, or rust-lld for x86_64 musl).
+# the toolchain the system has for them).
 zig_linked() {
     case $1 in
     x86_64-unknown-linux-musl) return 1 ;;
