@@ -42,6 +42,7 @@ mkdir -p "$target_dir"
 target_dir=$(cd "$target_dir" && pwd)
 export CARGO_TARGET_DIR=$target_dir
 dist=$target_dir/distrib
+logs=$target_dir/distrib-logs
 export DEBIAN_FRONTEND=noninteractive
 
 targets=("$@")
@@ -87,12 +88,17 @@ need_zigbuild() {
 # directory of the target dir, all in one build directory (they share serde, clap, toml...).
 # Only the first run pays; later runs find the pinned version there.
 tools=$target_dir/dist-tools
+has_tool() {
+    grep -qF "\"${1%@*} ${1#*@} " "$tools/.crates.toml" 2>/dev/null
+}
 need_tool() {
     local pin=$1
     shift
-    if ! grep -qF "\"${pin%@*} ${pin#*@} " "$tools/.crates.toml" 2>/dev/null; then
+    if ! has_tool "$pin"; then
+        local started=$SECONDS
         say "compiling $pin into $tools"
         cargo install --locked --quiet --root "$tools" --target-dir "$tools/build" "$pin" "$@" </dev/null
+        say "compiled $pin in $((SECONDS - started)) s"
     fi
     case :$PATH: in *":$tools/bin:"*) ;; *) export PATH="$tools/bin:$PATH" ;; esac
 }
@@ -118,18 +124,31 @@ check_static() {
     fi
 }
 
-build() {
-    local target=$1 exe=$name cargo=(cargo auditable build) ext=tar.xz
+# zig_linked TARGET: whether TARGET is linked with zig, through cargo-zigbuild (the others with
+# the toolchain the system has for them).
+zig_linked() {
+    case $1 in
+    x86_64-unknown-linux-musl) return 1 ;;
+    *-unknown-linux-musl | aarch64-pc-windows-gnullvm) return 0 ;;
+    *) return 1 ;;
+    esac
+}
+
+# build_dir TARGET: the target directory TARGET is built in. cargo locks a target directory for
+# the whole of a build, so the zig-linked targets have one of their own and build at the same
+# time as the others. A target builds in the same one whichever targets a run names.
+build_dir() {
+    if zig_linked "$1"; then echo "$target_dir/zigbuild"; else echo "$target_dir"; fi
+}
+
+# prepare TARGET: installs what building and packing TARGET needs. Every target is prepared
+# before any build starts (apt-get and rustup do not run twice at once).
+prepare() {
+    local target=$1
     case $target in
     x86_64-unknown-linux-musl)
         # ring's C and assembly are compiled with musl-gcc.
         need musl-gcc musl-tools
-        ;;
-    *-unknown-linux-musl | aarch64-pc-windows-gnullvm)
-        need_zigbuild
-        # cargo-auditable runs $CARGO: here cargo-zigbuild, which sets up zig as the linker.
-        # Called directly: `cargo auditable` would get cargo's own path in $CARGO.
-        cargo=(env CARGO=cargo-zigbuild cargo-auditable auditable build)
         ;;
     x86_64-pc-windows-gnu)
         need x86_64-w64-mingw32-gcc gcc-mingw-w64-x86-64
@@ -137,23 +156,131 @@ build() {
     *-apple-darwin)
         [ "$(uname -s)" = Darwin ] || die "$target links only on macOS (Apple's SDK)"
         ;;
-    *) die "unknown target $target" ;;
-    esac
-    case $target in
-    *-windows-*)
-        need zip zip
-        exe=$name.exe
-        ext=zip
+    *)
+        zig_linked "$target" || die "unknown target $target"
+        need_zigbuild
         ;;
     esac
+    case $target in *-windows-*) need zip zip ;; esac
     # GNU tar compresses through the xz program; macOS's bsdtar has liblzma built in.
     [ "$(uname -s)" = Darwin ] || need xz xz-utils
     need_rust_target "$target"
-    need_tool cargo-auditable@0.7.7
+}
 
-    say "building $target"
-    "${cargo[@]}" --locked --release --target "$target"
-    local bin=$target_dir/$target/release/$exe
+# compile TARGET: the one release build of TARGET, with `cargo auditable`.
+compile() {
+    local target=$1 cargo=(cargo auditable build)
+    if zig_linked "$target"; then
+        # cargo-auditable runs $CARGO: here cargo-zigbuild, which sets up zig as the linker.
+        # Called directly: `cargo auditable` would get cargo's own path in $CARGO.
+        cargo=(env CARGO=cargo-zigbuild cargo-auditable auditable build)
+    fi
+    CARGO_TARGET_DIR=$(build_dir "$target") "${cargo[@]}" --locked --release --target "$target" </dev/null
+}
+
+# Jobs started in the background, each in a process group of its own (set -m), so that they end
+# with their compilers when the script stops first.
+background=()
+stop_background() {
+    local pid
+    for pid in ${background[@]+"${background[@]}"}; do
+        kill -TERM -- "-$pid" 2>/dev/null || true
+    done
+}
+trap stop_background EXIT
+trap 'exit 130' INT TERM
+# in_background LOG COMMAND...: starts COMMAND with its output in LOG; its PID in $!.
+in_background() {
+    local log=$1
+    shift
+    set -m
+    "$@" >"$log" 2>&1 </dev/null &
+    set +m
+    background+=($!)
+}
+
+# build_lane TARGET...: compiles the targets one after another, each with its own log; stops at
+# the first that fails.
+build_lane() {
+    local target started
+    for target in "$@"; do
+        started=$SECONDS
+        say "building $target"
+        compile "$target" >"$logs/$target.log" 2>&1 || {
+            say "$target failed after $((SECONDS - started)) s"
+            return 1
+        }
+        say "built $target in $((SECONDS - started)) s"
+    done
+}
+
+# build_all TARGET...: every target compiled, the two target directories' targets side by side,
+# each into its log (printed if its build fails). When all are in one directory, they are built
+# one after another in the foreground, with cargo's output as it comes.
+build_all() {
+    local target other=() zig=() other_pid zig_pid failed=
+    for target in "$@"; do
+        if zig_linked "$target"; then zig+=("$target"); else other+=("$target"); fi
+        rm -f "$logs/$target.log"
+    done
+    if [ ${#other[@]} = 0 ] || [ ${#zig[@]} = 0 ]; then
+        for target in "$@"; do
+            say "building $target"
+            compile "$target"
+        done
+        return
+    fi
+    say "building ${other[*]} and, beside them, ${zig[*]} (logs: $logs/<target>.log)"
+    in_background "$logs/lane-other.log" build_lane "${other[@]}"
+    other_pid=$!
+    in_background "$logs/lane-zig.log" build_lane "${zig[@]}"
+    zig_pid=$!
+    wait "$other_pid" || failed=1
+    cat "$logs/lane-other.log" >&2
+    wait "$zig_pid" || failed=1
+    cat "$logs/lane-zig.log" >&2
+    [ -z "$failed" ] && return
+    for target in "$@"; do
+        # A build that failed or never finished: its whole log.
+        if [ -f "$logs/$target.log" ] && ! grep -q '^ *Finished ' "$logs/$target.log"; then
+            say "the build log of $target:"
+            cat "$logs/$target.log" >&2
+        fi
+    done
+    die "a build failed (its log is above)"
+}
+
+# packagers_start: cargo-deb and cargo-generate-rpm, when a Linux target is built and they are
+# not there yet, compiled in the background while the targets build; packagers_wait waits for
+# them and prints their log.
+packagers_pid=
+# Without lzma, cargo-deb compresses with the xz program (needed anyway): no C to compile.
+packagers() {
+    need_tool cargo-deb@3.8.0 --no-default-features
+    need_tool cargo-generate-rpm@0.21.1
+}
+packagers_start() {
+    if has_tool cargo-deb@3.8.0 && has_tool cargo-generate-rpm@0.21.1; then return; fi
+    say "compiling cargo-deb and cargo-generate-rpm into $tools beside the builds (log: $logs/dist-tools.log)"
+    in_background "$logs/dist-tools.log" packagers
+    packagers_pid=$!
+}
+packagers_wait() {
+    [ -n "$packagers_pid" ] || return 0
+    local status=0
+    wait "$packagers_pid" || status=$?
+    packagers_pid=
+    cat "$logs/dist-tools.log" >&2
+    [ "$status" = 0 ] || die "compiling the packagers failed (above)"
+}
+
+# artifacts TARGET: the archive, its checksum and SBOM, and for Linux the .deb and .rpm, all made
+# from the binary compile built.
+artifacts() {
+    local target=$1 exe=$name ext=tar.xz
+    case $target in *-windows-*) exe=$name.exe ext=zip ;; esac
+    local bin
+    bin=$(build_dir "$target")/$target/release/$exe
     [ -f "$bin" ] || die "no binary at $bin"
     case $target in *-linux-*) check_static "$bin" ;; esac
 
@@ -200,10 +327,11 @@ sbom() {
 # [package.metadata.deb] and [package.metadata.generate-rpm]). The man page is the committed
 # generated one (a test keeps it current): the aarch64 binary cannot run here to make it.
 packages() {
-    local target=$1 deb_arch=$2 rpm_arch=$3 release=$target_dir/$1/release
-    # Without lzma, cargo-deb compresses with the xz program (needed anyway): no C to compile.
-    need_tool cargo-deb@3.8.0 --no-default-features
-    need_tool cargo-generate-rpm@0.21.1
+    local target=$1 deb_arch=$2 rpm_arch=$3 dir
+    dir=$(build_dir "$target")
+    local release=$dir/$target/release
+    packagers_wait
+    packagers
     gzip -9n <"$root/completions/$name.1" >"$release/$name.1.gz"
     # A Debian changelog; lintian requires one. The release notes are the project's own.
     {
@@ -213,9 +341,11 @@ packages() {
     } | gzip -9n >"$release/changelog.gz"
     touch -d "@$epoch" "$release/$name.1.gz" "$release/changelog.gz" 2>/dev/null || true
     rm -f "$dist/${name}_"*"_$deb_arch.deb" "$dist/$name-"*".$rpm_arch.rpm"
-    SOURCE_DATE_EPOCH=$epoch cargo deb --quiet --no-build --no-strip --target "$target" --output "$dist/${name}_${version}_$deb_arch.deb" >/dev/null
+    # cargo-deb finds the target directory as cargo does.
+    CARGO_TARGET_DIR=$dir SOURCE_DATE_EPOCH=$epoch cargo deb --quiet --no-build --no-strip --target "$target" \
+        --output "$dist/${name}_${version}_$deb_arch.deb" >/dev/null
     # xz: rpm reads it since 4.6 (Amazon Linux 2 has 4.11); zstd, the default, needs 4.14.
-    SOURCE_DATE_EPOCH=$epoch cargo generate-rpm --target "$target" --target-dir "$target_dir" --arch "$rpm_arch" \
+    SOURCE_DATE_EPOCH=$epoch cargo generate-rpm --target "$target" --target-dir "$dir" --arch "$rpm_arch" \
         --payload-compress xz --output "$dist/"
 }
 
@@ -223,10 +353,20 @@ deb_maintainer() {
     sed -n '/^\[package.metadata.deb\]/,/^\[/s/^maintainer = "\(.*\)"$/\1/p' "$root/Cargo.toml"
 }
 
-mkdir -p "$dist"
+mkdir -p "$dist" "$logs"
 for target in "${targets[@]}"; do
-    build "$target"
+    prepare "$target"
 done
+need_tool cargo-auditable@0.7.7
+for target in "${targets[@]}"; do
+    case $target in *-linux-*) packagers_start && break ;; esac
+done
+build_all "${targets[@]}"
+for target in "${targets[@]}"; do
+    artifacts "$target"
+done
+packagers_wait
+background=()
 cd "$dist"
 # Every file here, this run's or an earlier run's for other targets.
 export LC_ALL=C

