@@ -32,8 +32,10 @@ def check_slugs():
     patterns = [
         (rf"github\.com/({NAME})/({NAME})", lambda o, r: r not in (repo, "homebrew-tap", "scoop-bucket") or o == owner),
         # The image, and the chart beside it under charts/ (named as the package).
-        (rf"ghcr\.io/({NAME})/(?!charts/)({NAME})", lambda o, r: (o, r) == (owner.lower(), repo.lower())),
+        (rf"ghcr\.io/({NAME})/(?!charts\b)({NAME})", lambda o, r: (o, r) == (owner.lower(), repo.lower())),
         (rf"ghcr\.io/({NAME})/charts/({NAME})", lambda o, r: (o, r) == (owner.lower(), name)),
+        # The charts' registry path alone (an Argo CD repoURL, the chart named apart).
+        (rf"ghcr\.io/({NAME})/(charts)\b(?!/)", lambda o, r: o == owner.lower()),
         (rf"--repo ({NAME})/({NAME})", lambda o, r: (o, r) == (owner, repo)),
         (rf"brew (?:install|tap) ({NAME})/(tap)\b", lambda o, r: o == owner),
         (rf"winget install (?:-e )?--id ({NAME})\.({NAME})", lambda o, r: (o, r) == (owner, name)),
