@@ -60,15 +60,22 @@ pub fn check_environment(env: &Env) -> Result<(), Error> {
     Ok(())
 }
 
-/// The files the credentials of `profile` (or of the environment's profile) would read; the
-/// profiles, for what else needs them (`mfa_serial`), when they could be loaded.
-pub async fn check_profile(env: &Env, profile: Option<&str>) -> Result<Option<ProfileSet>, Error> {
+/// The profiles as the SDK reads them, with `profile` (or the environment's) selected; `None`
+/// for files it cannot parse.
+pub async fn load_profiles(env: &Env, profile: Option<&str>) -> Option<ProfileSet> {
     let sdk_env = aws_types::os_shim_internal::Env::from(env.to_map());
     let fs = aws_types::os_shim_internal::Fs::real();
     let chosen = profile.map(|p| std::borrow::Cow::Owned(p.to_owned()));
+    aws_config::profile::load(&fs, &sdk_env, &Default::default(), chosen)
+        .await
+        .ok()
+}
+
+/// The files the credentials of `profile` (or of the environment's profile) would read; the
+/// profiles, for what else needs them (`mfa_serial`), when they could be loaded.
+pub async fn check_profile(env: &Env, profile: Option<&str>) -> Result<Option<ProfileSet>, Error> {
     // A broken file is the SDK's to report, with its line.
-    let Ok(set) = aws_config::profile::load(&fs, &sdk_env, &Default::default(), chosen).await
-    else {
+    let Some(set) = load_profiles(env, profile).await else {
         return Ok(None);
     };
     let home = env.home().unwrap_or_default();

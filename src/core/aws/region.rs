@@ -147,11 +147,7 @@ fn answered(e: &ImdsError) -> bool {
 /// chain that has one, as the SDK reads it. A file the SDK cannot parse names no region here;
 /// the fetch that follows reports it with its line.
 async fn from_profile(env: &Env, profile: Option<&str>) -> Result<Option<DefaultRegion>, Error> {
-    let sdk_env = aws_types::os_shim_internal::Env::from(env.to_map());
-    let fs = aws_types::os_shim_internal::Fs::real();
-    let chosen = profile.map(|p| std::borrow::Cow::Owned(p.to_owned()));
-    let Ok(set) = aws_config::profile::load(&fs, &sdk_env, &Default::default(), chosen).await
-    else {
+    let Some(set) = super::files::load_profiles(env, profile).await else {
         return Ok(None);
     };
     let mut name = set.selected_profile().to_owned();
