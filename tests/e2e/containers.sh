@@ -14,6 +14,8 @@
 #     no CA bundle of its own: the ECR API's name resolves only through the /etc/hosts entry
 #     docker writes (--add-host), and its certificate verifies only against the CA mounted and
 #     named by SSL_CERT_FILE; without either the request fails, so both are what made it work;
+#   - an image of the user's built `COPY --from` ours (docs/usage.md's multi-stage recipe), the
+#     copied binary answering `get` in it against the ECR API;
 #   - `kube-secret --apply` with deploy/manifests/flux.yaml's arguments, environment and
 #     security settings, a service-account directory mounted where Kubernetes mounts it, and
 #     KUBERNETES_SERVICE_HOST/PORT pointing at tests/e2e/kube_api.py: the Secret it sent is
@@ -35,7 +37,8 @@
 #     on the "node" answers a kubelet request as ecr-credential-provider.
 #
 # Uses run.sh's say/check/pass/fail, $work, $root, $real_home, $venv, $ecr_host, $password,
-# $moto_port, wait_for_port, free_port; daemon.sh's $docker_up, $front_name and $front_port.
+# $image, $moto_port, wait_for_port, free_port; daemon.sh's $docker_up, $docker_build, $front_name
+# and $front_port.
 
 say "our image as containers"
 container_image=ecr-login:e2e
@@ -138,6 +141,28 @@ run_containers() {
     else
         fail "the kubelet plugin without the mounted CA: $(tail -3 "$work/plugin.err")"
     fi
+
+    # --- the helper copied into another image: docs/usage.md's multi-stage recipe ---------------
+    # `COPY --from=<our image>` takes the binary by image reference into an image of the user's
+    # (here the ECR-hosted test image, which has no shell either); the copy answers `get` from
+    # its new path, inside that image, against the ECR API.
+    local copied=localhost/e2e/copied-helper:1
+    mkdir -p "$work/copy-from"
+    printf 'FROM %s\nCOPY --from=%s /docker-credential-ecr-login /usr/local/bin/docker-credential-ecr-login\n' \
+        "$image" "$container_image" >"$work/copy-from/Dockerfile"
+    check "docker build of an image FROM the ECR-hosted one, COPY --from=$container_image" \
+        "${docker_build[@]}" -t "$copied" "$work/copy-from"
+    if printf '%s\n' "$ecr_host" | docker run --rm -i --network host --read-only --cap-drop ALL \
+        --security-opt no-new-privileges "${aws[@]}" "${hosts[@]}" "${ca[@]}" \
+        --entrypoint /usr/local/bin/docker-credential-ecr-login "$copied" get \
+        >"$work/copied.json" 2>"$work/copied.err" &&
+        python3 -c 'import json,sys; a=json.load(sys.stdin); sys.exit(0 if (a["ServerURL"], a["Username"], a["Secret"]) == (sys.argv[1], "AWS", sys.argv[2]) else 1)' \
+            "$ecr_host" "$password" <"$work/copied.json"; then
+        pass "the copied helper answers get in that image, from /usr/local/bin"
+    else
+        fail "get from the copied helper: $(cat "$work/copied.json" "$work/copied.err" 2>/dev/null | tail -3)"
+    fi
+    docker rmi "$copied" >/dev/null 2>&1 || true
 
     # --- kube-secret --apply as the refresher CronJob runs it -----------------------------------
     local kube_port kube_token sa=$work/serviceaccount

@@ -235,6 +235,24 @@ fi
 podman_flags=(--root "$work/podman/root" --runroot "$work/podman/run" --storage-driver vfs
     --cgroup-manager cgroupfs --events-backend file)
 check "podman pull" podman "${podman_flags[@]}" pull --authfile "$authfile" "$image"
+# docs/usage.md's podman recipes, with no --authfile, an empty runtime auth.json directory and
+# no docker config ($HOME has none) to fall back on: credHelpers in podman's own
+# ~/.config/containers/auth.json; then registries.conf's credential-helpers, with no entry in
+# any auth file.
+podman_alone=(env -u XDG_CONFIG_HOME -u DOCKER_CONFIG XDG_RUNTIME_DIR="$work/podman-xdg"
+    podman "${podman_flags[@]}")
+mkdir -p "$HOME/.config/containers" "$work/podman-xdg"
+printf '{"credHelpers": {"%s": "ecr-login"}}\n' "$registry" >"$HOME/.config/containers/auth.json"
+podman "${podman_flags[@]}" rmi -f "$image" >/dev/null 2>&1 || true
+check "podman pull with credHelpers in ~/.config/containers/auth.json alone" \
+    "${podman_alone[@]}" pull "$image"
+rm "$HOME/.config/containers/auth.json"
+podman "${podman_flags[@]}" rmi -f "$image" >/dev/null 2>&1 || true
+expect_failure "podman pull with no helper named anywhere is refused" "unauthorized|authentication required" \
+    "${podman_alone[@]}" pull "$image"
+printf 'credential-helpers = ["containers-auth.json", "ecr-login"]\n' >"$work/registries.conf"
+check "podman pull with credential-helpers in registries.conf alone" \
+    env CONTAINERS_REGISTRIES_CONF="$work/registries.conf" "${podman_alone[@]}" pull "$image"
 kubelet_request=$(printf '{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"%s"}' "$image")
 check "kubelet plugin answers for the image" sh -c "echo '$kubelet_request' | docker-credential-ecr-login kubelet-plugin >'$work/kubelet.json'"
 kubelet_password=$(python3 -c "import json,sys; print(json.load(open('$work/kubelet.json'))['auth']['$registry']['password'])" 2>/dev/null || true)
