@@ -315,6 +315,22 @@ for sets, named in PATHS_REFUSED:
               f"{label}: --set {' '.join(sets)} is refused by the templates too, naming {named}"
               + ("" if out.returncode != 0 else " (it rendered)"))
 
+# The templates' own type checks, the schema skipped: a string is true to `if`, so a quoted
+# "true" (or "false") must not turn on what it names; each is refused with its own line.
+TYPES_REFUSED = [
+    (["--set-string", "refresher.allNamespaces=false"], "refresher.allNamespaces: true or false"),
+    (["--set-string", "refresher.allNamespaces=true"], "refresher.allNamespaces: true or false"),
+    (["--set-string", "refresher.secret.passwordOnly=false"], "refresher.secret.passwordOnly: true or false"),
+    (["--set", "refresher.namespaceSelector=true"], "refresher.namespaceSelector: a label selector"),
+]
+for flags, message in TYPES_REFUSED:
+    for label, helm in HELMS.items():
+        out = run([helm, "template", "ecr-login", CHART, "--skip-schema-validation"]
+                  + [x for s_ in REFRESHER for x in ("--set", s_)] + flags)
+        check(out.returncode != 0 and message in out.stderr,
+              f"{label}: {' '.join(flags)} is refused by the templates, schema skipped: {message!r}"
+              + ("" if out.returncode != 0 else " (it rendered)"))
+
 # --- renderings ---------------------------------------------------------------------------------
 scenarios = [("defaults", "kube-system", [])]
 scenarios += [(os.path.relpath(p, CHART), "ci-namespace", [p]) for p in ci_files]
