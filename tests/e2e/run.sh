@@ -253,6 +253,11 @@ expect_failure "podman pull with no helper named anywhere is refused" "unauthori
 printf 'credential-helpers = ["containers-auth.json", "ecr-login"]\n' >"$work/registries.conf"
 check "podman pull with credential-helpers in registries.conf alone" \
     env CONTAINERS_REGISTRIES_CONF="$work/registries.conf" "${podman_alone[@]}" pull "$image"
+# The recipes that hand a tool the credentials as a file (a BuildKit secret, a script):
+# `dockerconfig` prints an auth file that containers/image reads as it is.
+docker-credential-ecr-login dockerconfig "$registry" >"$work/dockerconfig.json"
+check "skopeo inspect with dockerconfig's output as its --authfile" \
+    skopeo inspect --authfile "$work/dockerconfig.json" "docker://$image"
 kubelet_request=$(printf '{"apiVersion":"credentialprovider.kubelet.k8s.io/v1","kind":"CredentialProviderRequest","image":"%s"}' "$image")
 check "kubelet plugin answers for the image" sh -c "echo '$kubelet_request' | docker-credential-ecr-login kubelet-plugin >'$work/kubelet.json'"
 kubelet_password=$(python3 -c "import json,sys; print(json.load(open('$work/kubelet.json'))['auth']['$registry']['password'])" 2>/dev/null || true)
