@@ -307,28 +307,22 @@ for sets, named in REFUSED:
         check(out.returncode != 0 and named in out.stderr,
               f"{label}: --set {' '.join(sets)} is refused, naming {named}"
               + ("" if out.returncode != 0 else " (it rendered)"))
-for sets, named in PATHS_REFUSED:
-    for label, helm in HELMS.items():
-        out = run([helm, "template", "ecr-login", CHART, "--skip-schema-validation"]
-                  + [x for s_ in sets for x in ("--set", s_)])
-        check(out.returncode != 0 and named in out.stderr,
-              f"{label}: --set {' '.join(sets)} is refused by the templates too, naming {named}"
-              + ("" if out.returncode != 0 else " (it rendered)"))
 
-# The templates' own type checks, the schema skipped: a string is true to `if`, so a quoted
-# "true" (or "false") must not turn on what it names; each is refused with its own line.
-TYPES_REFUSED = [
+# The templates' own checks, the schema skipped: the paths above, and the type checks (a string
+# is true to `if`, so a quoted "true" or "false" must not turn on what it names), each refused
+# with its own line.
+TEMPLATES_REFUSED = [([x for s_ in sets for x in ("--set", s_)], named) for sets, named in PATHS_REFUSED]
+TEMPLATES_REFUSED += [([x for s_ in REFRESHER for x in ("--set", s_)] + flags, message) for flags, message in [
     (["--set-string", "refresher.allNamespaces=false"], "refresher.allNamespaces: true or false"),
     (["--set-string", "refresher.allNamespaces=true"], "refresher.allNamespaces: true or false"),
     (["--set-string", "refresher.secret.passwordOnly=false"], "refresher.secret.passwordOnly: true or false"),
     (["--set", "refresher.namespaceSelector=true"], "refresher.namespaceSelector: a label selector"),
-]
-for flags, message in TYPES_REFUSED:
+]]
+for flags, named in TEMPLATES_REFUSED:
     for label, helm in HELMS.items():
-        out = run([helm, "template", "ecr-login", CHART, "--skip-schema-validation"]
-                  + [x for s_ in REFRESHER for x in ("--set", s_)] + flags)
-        check(out.returncode != 0 and message in out.stderr,
-              f"{label}: {' '.join(flags)} is refused by the templates, schema skipped: {message!r}"
+        out = run([helm, "template", "ecr-login", CHART, "--skip-schema-validation"] + flags)
+        check(out.returncode != 0 and named in out.stderr,
+              f"{label}: {' '.join(flags)} is refused by the templates too, naming {named!r}"
               + ("" if out.returncode != 0 else " (it rendered)"))
 
 # --- renderings ---------------------------------------------------------------------------------
